@@ -1,0 +1,51 @@
+# One verb per step. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export CTDSS_DB ?= warehouse/ct_dss.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+SAMPLE := data/sample
+
+.PHONY: help setup sample load load-sample demo build dbt-build test lint fmt docs publish report bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies (once)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+sample: setup ## Regenerate the bundled synthetic sample snapshot in data/sample (deterministic)
+	$(BIN)/ctdss sample --out $(SAMPLE)
+
+load-sample: setup ## Land the bundled synthetic sample in the raw schema
+	$(BIN)/ctdss load --snapshot $(SAMPLE)
+
+load: setup ## Land the live datasets from data.ct.gov in the raw schema
+	$(BIN)/ctdss load
+
+dbt-build: setup ## Run dbt build (seeds, models, snapshots, tests) on the warehouse
+	$(BIN)/dbt build --quiet --fail-fast
+
+demo: load-sample dbt-build ## Set up and build the warehouse offline from the synthetic sample
+
+build: load dbt-build ## Set up and build the warehouse from the live portal
+
+lint: setup ## ruff over Python, sqlfluff over models, macros and tests
+	$(BIN)/ruff check scripts tests
+	$(BIN)/sqlfluff lint models macros tests/dbt snapshots
+
+test: setup lint ## Run every test (lint, pytest including dbt build and dbt tests)
+	$(BIN)/python -m pytest
+
+clean: ## Remove build output (keeps .venv and the warehouse)
+	rm -rf target logs dbt_packages
