@@ -1,0 +1,162 @@
+"""The `ctdss` command line: a thin layer over the library. Errors a user can hit print one paragraph."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from ctdss import config
+from ctdss.errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ctdss", description="Load Connecticut DSS participation datasets from Socrata into DuckDB."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    load = sub.add_parser("load", help="land the registered datasets in the warehouse's raw schema")
+    load.add_argument("--snapshot", type=Path, help="land from a snapshot directory instead of the portal")
+    load.add_argument("--dataset", action="append", metavar="ID", help="only this dataset (repeatable)")
+    load.add_argument("--force", action="store_true", help="reload even if rowsUpdatedAt is unchanged")
+    load.add_argument("--full", action="store_true", help="re-pull window-refreshed datasets in full")
+    load.add_argument("--db", type=Path, help="the DuckDB file (default: $CTDSS_DB or warehouse/ct_dss.duckdb)")
+    load.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+
+    extract = sub.add_parser("extract", help="write a snapshot of the registered datasets from the portal")
+    extract.add_argument("--out", type=Path, required=True, help="the snapshot directory to write")
+    extract.add_argument("--dataset", action="append", metavar="ID", help="only this dataset (repeatable)")
+    extract.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+
+    sample = sub.add_parser("sample", help="write the deterministic synthetic sample snapshot")
+    sample.add_argument("--out", type=Path, required=True)
+
+    publish = sub.add_parser("publish", help="publish the marts to the read-only file BI tools open")
+    publish.add_argument("--db", type=Path, help="the working DuckDB file")
+    publish.add_argument("--out", type=Path, help="the published DuckDB file")
+    publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
+
+    report = sub.add_parser("report", help="write the static HTML participation report")
+    report.add_argument("--db", type=Path, help="the published DuckDB file")
+    report.add_argument("--out", type=Path, help="the HTML file to write")
+    return parser
+
+
+def _portal_source(portal: str | None):
+    from ctdss.client import PortalSource
+
+    return PortalSource(portal or config.portal_url(), config.app_token())
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from ctdss.landing import load
+    from ctdss.progress import Progress
+    from ctdss.registry import load_registry
+    from ctdss.snapshot import SnapshotSource
+
+    registry = load_registry()
+    registry.select(args.dataset)  # fail on an unknown id before any request
+    source = SnapshotSource(args.snapshot) if args.snapshot else _portal_source(args.portal)
+    progress = Progress("load")
+    db = args.db or config.warehouse_path()
+    try:
+        outcomes = load(registry, source, db, dataset_ids=args.dataset, force=args.force, full=args.full,
+                        progress=progress, on_outcome=progress.outcome)
+    finally:
+        source.close()
+    failed = [o for o in outcomes if o.status == "failed"]
+    errors = list(dict.fromkeys(o.error or "failed" for o in failed))
+    for error in errors:
+        _print_error(error)
+    if len(errors) > 1:
+        _print_error(
+            f"{len(failed)} of {len(outcomes)} dataset(s) failed to load; their previous data in {db} is "
+            f"unchanged and raw._load_audit records why."
+        )
+    return 1 if failed else 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from ctdss.registry import load_registry
+    from ctdss.snapshot import extract
+
+    registry = load_registry()
+    datasets = registry.select(args.dataset)
+    source = _portal_source(args.portal)
+    tty = sys.stderr.isatty()
+
+    def show(ds, rows: int) -> None:
+        if tty:
+            sys.stderr.write(f"\r\033[K  {ds.id}  {rows:>12,} rows")
+            sys.stderr.flush()
+
+    try:
+        counts = extract(source, datasets, args.out, show)
+    finally:
+        source.close()
+    if tty:
+        sys.stderr.write("\n")
+    for ds_id, rows in counts.items():
+        print(f"command=extract dataset={ds_id} rows={rows} out={args.out}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ctdss.sample import generate
+
+    generate(args.out)
+    print(f"Wrote the synthetic sample snapshot to {args.out}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ctdss import publish
+
+    result = publish.publish(
+        args.db or config.warehouse_path(),
+        args.out or publish.default_published_path(),
+        args.exports or publish.default_exports_dir(),
+    )
+    print(result)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ctdss import publish, report
+
+    out = report.write_report(args.db or publish.default_published_path(), args.out or report.default_report_path())
+    print(f"Wrote the participation report to {out}")
+    return 0
+
+
+COMMANDS = {
+    "load": cmd_load,
+    "extract": cmd_extract,
+    "sample": cmd_sample,
+    "publish": cmd_publish,
+    "report": cmd_report,
+}
+
+
+def _print_error(message: str) -> None:
+    width = max(60, min(110, os.get_terminal_size(sys.stderr.fileno()).columns if sys.stderr.isatty() else 110))
+    sys.stderr.write("ctdss: " + textwrap.fill(message, width=width - 7, subsequent_indent="       ") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        _print_error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _print_error("Interrupted. Datasets not yet committed were rolled back; their previous data is unchanged.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

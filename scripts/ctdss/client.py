@@ -1,0 +1,231 @@
+"""The live source: a Socrata portal (data.ct.gov by default, or a local emulator), reached through sodapy.
+
+sodapy supplies the session (app token header, adapters). Rows are requested page by page with an explicit
+`$order=:id`, because sodapy's `get_all` pages without an order and can duplicate or skip rows. Each page is
+kept as the bytes the portal served and written to disk; DuckDB lands the files in bulk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from sodapy import Socrata
+
+from ctdss.errors import UserError
+from ctdss.registry import Dataset
+
+RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
+OFFLINE_HINT = "To build offline, run `make demo` or `ctdss load --snapshot DIR`."
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    retry_after_max: float = 60.0
+    connect_timeout: float = 3.05
+    read_timeout: float = 60.0
+
+
+class PortalError(UserError):
+    """The portal could not serve a request after bounded retries."""
+
+    def __init__(self, message: str, status: int | None = None, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.unreachable = unreachable
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class PortalSource:
+    """Reads metadata and row pages from a Socrata portal with timeouts and bounded, backed-off retries."""
+
+    live = True
+
+    def __init__(
+        self,
+        portal: str,
+        token: str | None = None,
+        *,
+        page_size: int = 50_000,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        parts = urlsplit(portal if "://" in portal else f"https://{portal}")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UserError(f"The portal address {portal!r} is not an http(s) URL such as https://data.ct.gov.")
+        self.portal = f"{parts.scheme}://{parts.netloc}"
+        self.description = f"portal {self.portal}"
+        self.synthetic = False
+        self.page_size = page_size
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        adapter = {"prefix": f"{parts.scheme}://", "adapter": HTTPAdapter(max_retries=0)}
+        # sodapy warns on the root logger when there is no token; the CLI's own output is enough.
+        logging.disable(logging.WARNING)
+        try:
+            self._client = Socrata(parts.netloc, token, session_adapter=adapter, timeout=self.policy.read_timeout)
+        finally:
+            logging.disable(logging.NOTSET)
+        self.attempts_made = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- requests ---------------------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self._client.uri_prefix}{self._client.domain}{path}"
+
+    def _get(self, ds: Dataset, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
+        """GET with retries. Returns (raw bytes, parsed value). Never puts the token in a message."""
+        policy = self.policy
+        last: _Transient | None = None
+        for attempt in range(1, policy.attempts + 1):
+            self.attempts_made += 1
+            try:
+                return self._attempt(path, params, parse)
+            except _Transient as exc:
+                last = exc
+            if attempt == policy.attempts:
+                break
+            delay = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
+            delay *= 1 + random.random() * 0.1
+            if last.retry_after is not None:
+                delay = max(delay, min(last.retry_after, policy.retry_after_max))
+            self.sleep(delay)
+        assert last is not None
+        if last.status is None and last.reason.startswith("cannot connect"):
+            raise PortalError(
+                f"Could not reach the Socrata portal at {self.portal} (dataset {ds.id}) after {policy.attempts} "
+                f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
+                f"a proxy, or --portal. {OFFLINE_HINT}",
+                unreachable=True,
+            )
+        status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
+        raise PortalError(
+            f"The Socrata portal at {self.portal} failed to serve {path} for dataset {ds.id} after "
+            f"{policy.attempts} attempts ({status}: {last.reason}). The portal may be down or rate-limiting; "
+            f"try again later (an app token in SOCRATA_APP_TOKEN raises the rate limits). {OFFLINE_HINT}",
+            status=last.status,
+        )
+
+    def _attempt(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
+        timeout = (self.policy.connect_timeout, self.policy.read_timeout)
+        try:
+            response = self._client.session.get(self._url(path), params=params, timeout=timeout)
+            body = response.content
+        except requests.exceptions.ConnectTimeout:
+            raise _Transient("cannot connect: the connection timed out") from None
+        except requests.exceptions.ReadTimeout:
+            raise _Transient(f"no response within {self.policy.read_timeout:g} s (read timeout)") from None
+        except requests.exceptions.ConnectionError as exc:
+            text = str(exc)
+            if "Connection refused" in text or "Name or service not known" in text or "resolve" in text:
+                raise _Transient("cannot connect: " + _short_reason(text)) from None
+            raise _Transient("the connection was dropped: " + _short_reason(text)) from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise _Transient("the connection was dropped in the middle of the response") from None
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            raise _Transient(
+                response.reason or "retryable status",
+                status=status,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        if status != 200:
+            raise PortalError(
+                f"The Socrata portal at {self.portal} answered HTTP {status} ({response.reason}) for {path}: "
+                f"{_error_message(body)}. Check the dataset id in the registry, and the portal address.",
+                status=status,
+            )
+        try:
+            return body, parse(body)
+        except ValueError as exc:
+            raise _Transient(f"the response was not the expected JSON ({exc})", status=status) from None
+
+    # -- the Source interface ---------------------------------------------------------------------------
+
+    def metadata(self, ds: Dataset) -> dict:
+        _, value = self._get(ds, f"/api/views/{ds.id}.json", None, _parse_object)
+        return value  # type: ignore[return-value]
+
+    def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
+        """Pull every row page by page ($order=:id), writing each page's bytes to workdir. Returns the files."""
+        files: list[Path] = []
+        offset = 0
+        while True:
+            params = {"$select": ":id,*", "$order": ":id", "$limit": str(self.page_size), "$offset": str(offset)}
+            if where:
+                params["$where"] = where
+            body, rows = self._get(ds, f"/resource/{ds.id}.json", params, _parse_rows)
+            if not rows:
+                return files
+            path = workdir / f"rows-{len(files) + 1:06d}.json"
+            path.write_bytes(body)
+            files.append(path)
+            offset += len(rows)  # type: ignore[arg-type]
+            on_page(len(rows))  # type: ignore[arg-type]
+
+
+def _parse_object(body: bytes) -> object:
+    value = json.loads(body)
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _parse_rows(body: bytes) -> object:
+    value = json.loads(body)
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise ValueError("expected a JSON array of row objects")
+    return value
+
+
+def _short_reason(text: str) -> str:
+    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
+                   "Connection reset by peer", "Remote end closed connection", "timed out"):
+        if marker in text:
+            return marker
+    return text[:160]
+
+
+def _error_message(body: bytes) -> str:
+    try:
+        value = json.loads(body)
+        if isinstance(value, dict) and value.get("message"):
+            return str(value["message"])[:300]
+    except ValueError:
+        pass
+    return body[:200].decode("utf-8", "replace") or "no details"
