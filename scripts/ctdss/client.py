@@ -80,7 +80,7 @@ class PortalSource:
         *,
         page_size: int = 50_000,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         parts = urlsplit(portal if "://" in portal else f"https://{portal}")
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -90,7 +90,7 @@ class PortalSource:
         self.synthetic = False
         self.page_size = page_size
         self.policy = policy or RetryPolicy()
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         adapter = {"prefix": f"{parts.scheme}://", "adapter": HTTPAdapter(max_retries=0)}
         # sodapy warns on the root logger when there is no token; the CLI's own output is enough.
         logging.disable(logging.WARNING)

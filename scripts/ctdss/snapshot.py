@@ -32,6 +32,11 @@ class SnapshotSource:
                 f"directory written by `ctdss extract` (the bundled sample is data/sample)."
             )
         self.root = self.root.resolve()
+        if not any(p.is_dir() for p in self.root.iterdir()):
+            raise UserError(
+                f"The snapshot directory {self.root} is empty: it has no dataset directories (DIR/<4x4 id>/ with "
+                f"metadata.json and rows*.json). Write one with `ctdss extract --out DIR`; nothing was loaded."
+            )
         self.description = f"snapshot {self.root}"
         info = self._read_json(self.root / "snapshot.json", "the snapshot description") if (
             self.root / "snapshot.json"
