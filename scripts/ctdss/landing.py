@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -391,6 +391,17 @@ def new_load_id(now: datetime) -> str:
 # -- a whole run ---------------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def session(db_path: Path, lock_timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short write connection. The loader holds the file lock only while it reads its state or lands a
+    dataset, never while it waits on the network, so dbt builds and other loads are not held up by a pull."""
+    con = connect(db_path, lock_timeout)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def load(
     registry: Registry,
     source,
@@ -409,83 +420,96 @@ def load(
     """
     datasets = registry.select(dataset_ids)
     report = progress or (lambda event, ds, rows: None)
-    con = connect(db_path, lock_timeout)
-    outcomes: list[Outcome] = []
-    try:
+    with session(db_path, lock_timeout) as con:
         ensure_schema(con, registry)
-        now = _utcnow()
-        load_id = new_load_id(now)
-        unreachable: str | None = None
-        for ds in datasets:
-            if unreachable:
-                # The portal could not be reached at all: record the rest without trying them again.
+    now = _utcnow()
+    load_id = new_load_id(now)
+    outcomes: list[Outcome] = []
+    unreachable: str | None = None
+    for ds in datasets:
+        if unreachable:
+            # The portal could not be reached at all: record the rest without trying them again.
+            with session(db_path, lock_timeout) as con:
                 _audit(con, load_id, ds, source.description, "failed", _utcnow(), None, None,
                        synthetic=source.synthetic, error=unreachable)
-                outcome = Outcome(ds, "failed", error=unreachable)
-            else:
-                outcome = _load_one(con, registry.kind(ds.kind), ds, source, load_id, now, force, full, report)
-                if outcome.unreachable:
-                    unreachable = outcome.error
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-        con.execute("checkpoint")
-    finally:
-        con.close()
+            outcome = Outcome(ds, "failed", error=unreachable)
+        else:
+            run = _DatasetRun(db_path, lock_timeout, registry.kind(ds.kind), ds, source, load_id, now, report)
+            outcome = run.execute(force=force, full=full)
+            if outcome.unreachable:
+                unreachable = outcome.error
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     return outcomes
 
 
-def _load_one(con, kind: Kind, ds: Dataset, source, load_id: str, loaded_at: datetime, force: bool, full: bool,
-              report: Callable[[str, Dataset, int], None]) -> Outcome:
-    started = _utcnow()
-    clock = time.perf_counter()
+@dataclass
+class _DatasetRun:
+    db_path: Path
+    lock_timeout: float | None
+    kind: Kind
+    ds: Dataset
+    source: object
+    load_id: str
+    loaded_at: datetime
+    report: Callable[[str, Dataset, int], None]
     meta: dict | None = None
     contract: Contract | None = None
-    workdir = Path(tempfile.mkdtemp(prefix=f"ctdss-{ds.id}-"))
-    try:
-        report("start", ds, 0)
-        meta = source.metadata(ds)
-        contract = check_contract(ds, meta)
-        rua = rows_updated_at(meta)
-        if not force and rua is not None and _last_loaded(con, ds) == rua:
-            _audit(con, load_id, ds, source.description, "skipped", started, meta, contract,
-                   synthetic=source.synthetic, refresh="unchanged")
-            return Outcome(ds, "skipped", refresh="unchanged rowsUpdatedAt")
-        window_start = None
-        if source.live and ds.refresh.mode == "window" and not full:
-            window_start = _window_start(con, ds)
-        where = f"{ds.fields['month']} >= {ql(window_start)}" if window_start else None
-        files = source.fetch(ds, where, workdir, lambda n: report("page", ds, n))
-        if not files:
-            raise LoadFailure(
-                f"Dataset {ds.id} served no rows{' from ' + window_start if window_start else ''}. An empty "
-                f"publication would wipe the previous data, so it was not loaded; check the dataset on the portal."
-            )
-        if source.live:
-            after = source.metadata(ds)
-            if rows_updated_at(after) != rua:
+
+    def _audit(self, status: str, started: datetime, **values) -> None:
+        with session(self.db_path, self.lock_timeout) as con:
+            _audit(con, self.load_id, self.ds, self.source.description, status, started, self.meta, self.contract,
+                   synthetic=self.source.synthetic, **values)
+
+    def execute(self, *, force: bool, full: bool) -> Outcome:
+        ds, source = self.ds, self.source
+        started = _utcnow()
+        clock = time.perf_counter()
+        workdir = Path(tempfile.mkdtemp(prefix=f"ctdss-{ds.id}-"))
+        try:
+            self.report("start", ds, 0)
+            self.meta = meta = source.metadata(ds)
+            self.contract = contract = check_contract(ds, meta)
+            rua = rows_updated_at(meta)
+            with session(self.db_path, self.lock_timeout) as con:
+                unchanged = not force and rua is not None and _last_loaded(con, ds) == rua
+                window_start = None
+                if source.live and ds.refresh.mode == "window" and not full:
+                    window_start = _window_start(con, ds)
+            if unchanged:
+                self._audit("skipped", started, refresh="unchanged")
+                return Outcome(ds, "skipped", refresh="unchanged rowsUpdatedAt")
+            where = f"{ds.fields['month']} >= {ql(window_start)}" if window_start else None
+            files = source.fetch(ds, where, workdir, lambda n: self.report("page", ds, n))
+            if not files:
                 raise LoadFailure(
-                    f"Dataset {ds.id} was updated on the portal while it was being pulled (rowsUpdatedAt changed), "
-                    f"so the pages may mix two versions. Nothing was loaded; run again."
+                    f"Dataset {ds.id} served no rows{' from ' + window_start if window_start else ''}. An empty "
+                    f"publication would wipe the previous data, so it was not loaded; check the dataset on the "
+                    f"portal."
                 )
-        rows, kept = land_dataset(
-            con, kind, ds, meta, contract, files, load_id=load_id, loaded_at=loaded_at,
-            synthetic=source.synthetic, window_start=window_start, source_description=source.description,
-            started_at=started,
-        )
-        return Outcome(ds, "loaded", rows_landed=rows, rows_kept=kept, seconds=time.perf_counter() - clock,
-                       refresh=f"window from {window_start[:7]}" if window_start else "full",
-                       extras=contract.extras)
-    except UserError as exc:
-        _audit(con, load_id, ds, source.description, "failed", started, meta, contract,
-               synthetic=source.synthetic, error=str(exc))
-        return Outcome(ds, "failed", seconds=time.perf_counter() - clock, error=str(exc),
-                       unreachable=bool(getattr(exc, "unreachable", False)))
-    except BaseException as exc:
-        # An interruption (Ctrl-C) or a bug: the transaction is already rolled back; record it and re-raise.
-        with contextlib.suppress(duckdb.Error):
-            _audit(con, load_id, ds, source.description, "interrupted", started, meta, contract,
-                   synthetic=source.synthetic, error=f"{type(exc).__name__}: {exc}"[:500])
-        raise
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+            if source.live and rows_updated_at(source.metadata(ds)) != rua:
+                raise LoadFailure(
+                    f"Dataset {ds.id} was updated on the portal while it was being pulled (rowsUpdatedAt "
+                    f"changed), so the pages may mix two versions. Nothing was loaded; run again."
+                )
+            with session(self.db_path, self.lock_timeout) as con:
+                rows, kept = land_dataset(
+                    con, self.kind, ds, meta, contract, files, load_id=self.load_id, loaded_at=self.loaded_at,
+                    synthetic=source.synthetic, window_start=window_start, source_description=source.description,
+                    started_at=started,
+                )
+            return Outcome(ds, "loaded", rows_landed=rows, rows_kept=kept, seconds=time.perf_counter() - clock,
+                           refresh=f"window from {window_start[:7]}" if window_start else "full",
+                           extras=contract.extras)
+        except UserError as exc:
+            self._audit("failed", started, error=str(exc))
+            return Outcome(ds, "failed", seconds=time.perf_counter() - clock, error=str(exc),
+                           unreachable=bool(getattr(exc, "unreachable", False)))
+        except BaseException as exc:
+            # An interruption (Ctrl-C) or a bug: the dataset's transaction is rolled back; record it, re-raise.
+            with contextlib.suppress(Exception):
+                self._audit("interrupted", started, error=f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
