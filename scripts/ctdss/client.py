@@ -90,7 +90,7 @@ class PortalSource:
         self.synthetic = False
         self.page_size = page_size
         self.policy = policy or RetryPolicy()
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep if sleep is not None else time.sleep
         adapter = {"prefix": f"{parts.scheme}://", "adapter": HTTPAdapter(max_retries=0)}
         # sodapy warns on the root logger when there is no token; the CLI's own output is enough.
         logging.disable(logging.WARNING)

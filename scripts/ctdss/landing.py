@@ -177,7 +177,7 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
             delay = min(delay * 2, 1.0)
         except duckdb.Error as exc:
             raise UserError(
-                f"Cannot open the warehouse {db_path}: {str(exc).splitlines()[0]}. If the file is damaged or from "
+                f"Cannot open the warehouse {db_path}: {_first_line(exc)}. If the file is damaged or from "
                 f"another program, move it aside and rebuild with `make demo` or `make build`."
             ) from None
 
@@ -239,7 +239,7 @@ def _check_row_keys(con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Pat
         ).fetchall()]
     except duckdb.Error as exc:
         raise LoadFailure(
-            f"The rows of dataset {ds.id} are not a JSON array of row objects: {str(exc).splitlines()[0]}. "
+            f"The rows of dataset {ds.id} are not a JSON array of row objects: {_first_line(exc)}. "
             f"Nothing was loaded; re-extract the data (`ctdss extract`) or check the portal."
         ) from None
     unknown = sorted(set(keys) - set(served) - {":id"})
@@ -293,7 +293,7 @@ def land_dataset(
             )
         except duckdb.Error as exc:
             raise LoadFailure(
-                f"Dataset {ds.id} could not be read: {str(exc).splitlines()[0]}. Nothing was loaded; re-extract "
+                f"Dataset {ds.id} could not be read: {_first_line(exc)}. Nothing was loaded; re-extract "
                 f"the data (`ctdss extract`) or check the portal."
             ) from None
         rows, with_id, distinct = con.execute(
@@ -380,6 +380,10 @@ def _audit(
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0].rstrip(".")
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -426,8 +430,16 @@ def load(
     load_id = new_load_id(now)
     outcomes: list[Outcome] = []
     unreachable: str | None = None
+    # A snapshot is one publication: check all of it before landing any of it, so a bad file never leaves the
+    # warehouse with some datasets from the new vintage and some from the old.
+    refused = None if source.live else _preflight(source, datasets)
     for ds in datasets:
-        if unreachable:
+        if refused:
+            with session(db_path, lock_timeout) as con:
+                _audit(con, load_id, ds, source.description, "failed", _utcnow(), None, None,
+                       synthetic=source.synthetic, error=refused)
+            outcome = Outcome(ds, "failed", error=refused)
+        elif unreachable:
             # The portal could not be reached at all: record the rest without trying them again.
             with session(db_path, lock_timeout) as con:
                 _audit(con, load_id, ds, source.description, "failed", _utcnow(), None, None,
@@ -442,6 +454,24 @@ def load(
         if on_outcome:
             on_outcome(outcome)
     return outcomes
+
+
+def _preflight(source, datasets: list[Dataset]) -> str | None:
+    """The first problem found in a snapshot's datasets (metadata, contract, files, row fields), or None."""
+    scratch = duckdb.connect()
+    workdir = Path(tempfile.mkdtemp(prefix="ctdss-check-"))
+    try:
+        for ds in datasets:
+            try:
+                meta = source.metadata(ds)
+                contract = check_contract(ds, meta)
+                _check_row_keys(scratch, ds, source.fetch(ds, None, workdir, lambda n: None), contract.served)
+            except UserError as exc:
+                return str(exc)
+        return None
+    finally:
+        scratch.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @dataclass
