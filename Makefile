@@ -12,10 +12,13 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 SAMPLE := data/sample
 
+# Fragments for the delivery (publish, docs, report) and benchmark targets.
+-include mk/*.mk
+
 .PHONY: help setup sample load load-sample demo build dbt-build test lint fmt docs publish report bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (once)
 
