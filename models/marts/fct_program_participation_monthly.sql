@@ -1,0 +1,75 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month_start_date',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+participation_bounded as (
+
+    select * from {{ ref('int_participation_bounded') }}
+
+),
+
+-- Quarantined rows (see qa_quarantined_rows) are the only rows left out.
+final as (
+
+    select
+        -- ids
+        program_code,
+        medical_benefit_plan,
+        month_start_date,
+
+        -- counts
+        count_as_published,
+        recipient_count,
+        recipient_count_lower,
+        recipient_count_upper,
+        is_suppressed_at_source,
+
+        -- methodology
+        has_methodology_break,
+        methodology_event_keys,
+        has_restatement,
+        has_definition_change,
+        has_address_logic_change,
+        has_reclassification,
+
+        -- lineage
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        source_rows_updated_at,
+        loaded_at,
+        is_synthetic
+
+    from participation_bounded
+    where dataset_kind = 'program_monthly' and not is_quarantined
+
+),
+
+-- An incremental run rebuilds whole months: the last refresh_window_months months already in the table
+-- (DSS revises a month for three months after publication) and any newer month. The delete+insert strategy,
+-- keyed on the month, replaces every row of those months.
+windowed as (
+
+    select * from final
+    {% if is_incremental() %}
+        where month_start_date >= (
+            select
+                coalesce(
+                    cast({{ dbt.dateadd('month', 1 - var('refresh_window_months') | int, 'max(month_start_date)') }}
+                        as date),
+                    {{ date_from_parts(1900, 1, 1) }}
+                )
+            from {{ this }}
+        )
+    {% endif %}
+
+)
+
+select * from windowed

@@ -1,0 +1,128 @@
+"""Fixtures that build a warehouse from the bundled sample: land it with `ctdss load`, then run `dbt build`.
+
+Every warehouse is a separate DuckDB file under pytest's tmp directory, built with its own dbt target path and
+log path, so tests never touch `warehouse/ct_dss.duckdb` or the repository's `target/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "data" / "sample"
+DBT_TIMEOUT_S = 900
+
+__all__ = [
+    "REPO",
+    "SAMPLE",
+    "BuiltWarehouse",
+    "build_warehouse",
+    "built_warehouse",
+    "dbt_env",
+    "land_snapshot",
+    "query",
+    "run_dbt",
+]
+
+
+def _console_script(name: str) -> str:
+    """The console script installed next to this interpreter (the project's venv), else the one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"`{name}` is not installed beside {sys.executable} or on PATH; run `make setup`.")
+    return found
+
+
+def dbt_env(db: Path, logs: Path | None = None) -> dict[str, str]:
+    """The environment dbt needs to build into `db`: the repository's profile, and logs kept beside the DB."""
+    env = dict(os.environ)
+    env.update(
+        CTDSS_DB=str(db),
+        DBT_PROFILES_DIR=str(REPO),
+        DBT_LOG_PATH=str(logs or db.parent / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def run_dbt(args: Sequence[str], env: dict[str, str], target: Path) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command in the repository with its own target path; never raises on a dbt failure."""
+    command = [_console_script("dbt"), *args, "--target-path", str(target)]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=DBT_TIMEOUT_S)
+
+
+def land_snapshot(snapshot: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    """Land a snapshot directory into `db` with the loader's CLI; a failure fails the test with its output."""
+    result = subprocess.run(
+        [_console_script("ctdss"), "load", "--snapshot", str(snapshot), "--db", str(db)],
+        cwd=REPO,
+        env=dbt_env(db),
+        capture_output=True,
+        text=True,
+        timeout=DBT_TIMEOUT_S,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"ctdss load --snapshot {snapshot} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def query(db: Path, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    """Run one read-only query against a built warehouse and return every row."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@dataclass
+class BuiltWarehouse:
+    """A warehouse landed from a snapshot and built by `dbt build`."""
+
+    db: Path
+    target: Path
+    env: dict[str, str]
+    build_seconds: float
+    build: subprocess.CompletedProcess[str] = field(repr=False)
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_dbt(args, self.env, self.target)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        return query(self.db, sql, params)
+
+
+def build_warehouse(snapshot: Path, workdir: Path, build_args: Sequence[str] = ()) -> BuiltWarehouse:
+    """Land `snapshot` into a new DuckDB file under `workdir` and run `dbt build` (any outcome)."""
+    if not (snapshot / "snapshot.json").exists() and not any(snapshot.glob("*/metadata.json")):
+        pytest.fail(f"No snapshot at {snapshot}: regenerate the bundled sample with `make sample`.")
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "ct_dss.duckdb"
+    target = workdir / "target"
+    env = dbt_env(db)
+    land_snapshot(snapshot, db)
+    started = time.perf_counter()
+    build = run_dbt(["build", *build_args], env, target)
+    return BuiltWarehouse(db, target, env, time.perf_counter() - started, build)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """The bundled sample, landed and built once per test session. Fails if the build fails."""
+    warehouse = build_warehouse(SAMPLE, tmp_path_factory.mktemp("warehouse"))
+    if warehouse.build.returncode != 0:
+        pytest.fail(f"dbt build on the bundled sample failed:\n{warehouse.build.stdout[-20000:]}")
+    return warehouse
