@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def socrata_emulator() -> Iterator[Callable[[Path | None], SocrataEmulator]]:
-    """A factory: `socrata_emulator(snapshot_dir)` starts an emulator serving that snapshot; all stop at teardown."""
+    """A factory: `socrata_emulator(snapshot_dir)` starts an emulator serving that snapshot (None: no
+    datasets). Every emulator it started is stopped at teardown."""
     started: list[SocrataEmulator] = []
 
     def make(snapshot_dir: Path | None = None) -> SocrataEmulator:
