@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -17,15 +16,6 @@ import pytest
 from ctdss.landing import load
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    """Wait for an observable event in another process or thread (not a fixed delay)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def run_cli(args: list[str], **kwargs) -> subprocess.Popen:
@@ -54,7 +44,7 @@ def test_sigkill_during_a_pull_keeps_committed_datasets_and_the_next_run_recover
     emu.inject("slow", path="resource", dataset_id=data.MONTHLY, after=1, seconds=60)
     proc = run_cli(["load", "--portal", emu.url, "--db", str(db)])
     try:
-        wait_for(lambda: emu.faults_fired == 1, what="the loader to reach the held page")
+        assert emu.wait_until(lambda: emu.faults_fired == 1, timeout=30), "the loader never reached the held page"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
