@@ -54,22 +54,41 @@ final as (
 
 -- An incremental run rebuilds whole months: the last refresh_window_months months already in the table
 -- (DSS revises a month for three months after publication) and any newer month. The delete+insert strategy,
--- keyed on the month, replaces every row of those months.
-windowed as (
+-- keyed on the month, replaces every row of those months. An empty table rebuilds everything.
+{% if is_incremental() %}
 
-    select * from final
-    {% if is_incremental() %}
-        where month_start_date >= (
-            select
-                coalesce(
-                    cast({{ dbt.dateadd('month', 1 - var('refresh_window_months') | int, 'max(month_start_date)') }}
-                        as date),
-                    {{ date_from_parts(1900, 1, 1) }}
-                )
-            from {{ this }}
-        )
-    {% endif %}
+    refresh_window as (
 
-)
+        select
+            cast(
+                {{ dbt.dateadd('month', 1 - var('refresh_window_months') | int, 'max(month_start_date)') }}
+                as date
+            ) as refresh_from_date
+
+        from {{ this }}
+
+    ),
+
+    windowed as (
+
+        select final.*
+
+        from final
+        cross join refresh_window
+        where
+            refresh_window.refresh_from_date is null
+            or final.month_start_date >= refresh_window.refresh_from_date
+
+    )
+
+{% else %}
+
+    windowed as (
+
+        select * from final
+
+    )
+
+{% endif %}
 
 select * from windowed
