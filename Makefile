@@ -37,15 +37,20 @@ load: setup ## Land the live datasets from data.ct.gov in the raw schema
 	$(BIN)/ctdss load
 
 dbt-build: setup ## Run dbt build (seeds, models, snapshots, tests) on the warehouse
+	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/dbt build --quiet --fail-fast
 
 demo: load-sample dbt-build ## Set up and build the warehouse offline from the synthetic sample
 
 build: load dbt-build ## Set up and build the warehouse from the live portal
 
+# sqlfluff renders models with dbt, which opens a DuckDB file: lint against a scratch one, never the warehouse.
+LINT_DB := target/lint/lint.duckdb
+
 lint: setup ## ruff over Python, sqlfluff over models, macros and tests
 	$(BIN)/ruff check scripts tests
-	$(BIN)/sqlfluff lint models macros tests/dbt snapshots
+	@mkdir -p $(dir $(LINT_DB))
+	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 
 test: setup lint ## Run every test (lint, pytest including dbt build and dbt tests)
 	$(BIN)/python -m pytest
