@@ -1,0 +1,23 @@
+# Delivery to analysts and BI tools: the published file, exports, the docs site and the report. Included by the
+# Makefile, which defines BIN and exports CTDSS_DB (the private working file dbt builds into).
+export CTDSS_PUBLISHED_DB ?= warehouse/published/ct_dss.duckdb
+export CTDSS_EXPORTS_DIR ?= warehouse/exports
+DOCS_PORT ?= 8080
+REPORT ?= warehouse/report/participation.html
+
+.PHONY: publish docs docs-generate report
+
+publish: setup ## Publish marts and reports atomically to the read-only file BI tools open, plus exports
+	$(BIN)/ctdss publish
+
+docs-generate: setup ## Generate the dbt docs as one static page (target/static_index.html)
+	@mkdir -p $(dir $(CTDSS_DB))
+	$(BIN)/dbt docs generate --static --quiet
+	@echo "Docs written to target/static_index.html"
+
+docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:$(DOCS_PORT)/static_index.html
+	@echo "Serving the docs on http://127.0.0.1:$(DOCS_PORT)/static_index.html (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory target
+
+report: setup ## Write the static HTML participation report from the published file
+	$(BIN)/ctdss report --out $(REPORT)

@@ -1,0 +1,234 @@
+"""Publishing: copy the marts and reports from the private working file to the file BI tools open.
+
+dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file next to the old
+one and renames it into place (an atomic replace on POSIX), so:
+
+- a reader holding the published file open keeps reading the old file, unchanged, and never blocks a rebuild,
+  because nothing ever opens the published file for writing;
+- a fresh reader sees either the old file or the new one, never a half-written one;
+- a failed publish leaves the old file as it was.
+
+The file is written with DuckDB storage version v1.0.0 (on-disk format 64), which DuckDB 0.10.x, 1.0 and every
+later release can open, so BI tools that bundle an older DuckDB can read it. Exports (Parquet and CSV of every
+table, with a manifest) are written to a new folder that then replaces the old one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ctdss.config import PROJECT_ROOT, lock_timeout_seconds
+from ctdss.errors import UserError
+
+PUBLISHED_SCHEMAS = ("marts", "reporting")
+STORAGE_VERSION = "v1.0.0"
+PUBLICATION_TABLE = "publication"
+PUBLICATION_COLUMNS = {
+    "source_dataset_id": "The Socrata 4x4 id of a dataset behind the published facts.",
+    "source_rows_updated_at": "The dataset's rowsUpdatedAt (UTC) of the rows published: the data vintage.",
+    "load_ids": "The ctdss load runs that landed those rows (see raw._load_audit in the working file).",
+    "is_synthetic": "True when the rows come from the bundled synthetic sample: never cite them.",
+    "published_at": "When this file was published (UTC).",
+}
+
+
+def default_published_path() -> Path:
+    value = os.environ.get("CTDSS_PUBLISHED_DB")
+    return Path(value) if value else PROJECT_ROOT / "warehouse" / "published" / "ct_dss.duckdb"
+
+
+def default_exports_dir() -> Path:
+    value = os.environ.get("CTDSS_EXPORTS_DIR")
+    return Path(value) if value else PROJECT_ROOT / "warehouse" / "exports"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    published: Path
+    exports: Path
+    tables: dict[str, int]
+    size_bytes: int
+    is_synthetic: bool
+
+    def __str__(self) -> str:
+        rows = sum(self.tables.values())
+        label = " (SYNTHETIC sample)" if self.is_synthetic else ""
+        return (f"Published {len(self.tables)} tables ({rows:,} rows, {self.size_bytes / 1e6:.1f} MB){label} to "
+                f"{self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _attach_work(con: duckdb.DuckDBPyConnection, work_db: Path) -> None:
+    """Attach the working file read-only, waiting while a load or dbt build holds it for writing."""
+    if not work_db.exists():
+        raise UserError(f"The working warehouse {work_db} does not exist. Build it first with `make demo` (offline) "
+                        f"or `make build`, then publish.")
+    deadline = time.monotonic() + lock_timeout_seconds()
+    while True:
+        try:
+            con.execute(f"attach {_lit(work_db)} as work (read_only)")
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise UserError(
+                    f"Cannot read the working warehouse {work_db}: {str(exc).splitlines()[0]}. If a load or dbt "
+                    f"build is running, wait for it to finish and run `make publish` again."
+                ) from None
+            time.sleep(0.2)  # polling a file lock held by another process
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    return con.execute(
+        f"""select schema_name, table_name, comment from duckdb_tables()
+            where database_name = 'work' and schema_name in ({', '.join(_lit(s) for s in PUBLISHED_SCHEMAS)})
+            union all
+            select schema_name, view_name, comment from duckdb_views()
+            where database_name = 'work' and schema_name in ({', '.join(_lit(s) for s in PUBLISHED_SCHEMAS)})
+            order by 1, 2"""
+    ).fetchall()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(work_db: Path, published_db: Path, exports_dir: Path) -> PublishResult:
+    work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    temp = published_db.with_name(f".{published_db.name}.tmp-{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        _attach_work(con, work_db)
+        tables = _tables(con)
+        if not tables:
+            raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
+                            f"`make build` to build them, then publish.")
+        con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
+        counts: dict[str, int] = {}
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema pub.{_q(schema)}")
+        for schema, table, comment in tables:
+            target = f"pub.{_q(schema)}.{_q(table)}"
+            con.execute(f"create table {target} as select * from work.{_q(schema)}.{_q(table)}")
+            if comment:
+                con.execute(f"comment on table {target} is {_lit(comment)}")
+            for column, column_comment in con.execute(
+                "select column_name, comment from duckdb_columns() where database_name = 'work' "
+                "and schema_name = ? and table_name = ? and comment is not null", [schema, table]
+            ).fetchall():
+                con.execute(f"comment on column {target}.{_q(column)} is {_lit(column_comment)}")
+            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+        synthetic = _write_publication(con, tables)
+        con.execute("detach pub")
+        con.execute("detach work")
+    except BaseException:
+        con.close()
+        temp.unlink(missing_ok=True)
+        raise
+    con.close()
+    _fsync(temp)
+    os.replace(temp, published_db)
+    _fsync(published_db.parent)
+    _export(published_db, exports_dir)
+    return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic)
+
+
+def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, str | None]]) -> bool:
+    """A table of the source vintages behind the published facts, so every consumer can say what it shows."""
+    facts = [
+        f"select source_dataset_id, source_rows_updated_at, load_id, is_synthetic from pub.marts.{_q(t)}"
+        for s, t, _ in tables
+        if s == "marts" and t.startswith("fct_") and {"source_dataset_id", "source_rows_updated_at", "load_id",
+                                                      "is_synthetic"} <= {
+            r[0] for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'pub' and schema_name = 'marts' "
+                "and table_name = ?", [t]).fetchall()}
+    ]
+    union = " union all ".join(facts) if facts else (
+        "select null::varchar, null::timestamp, null::varchar, false where false")
+    published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    con.execute(
+        f"""create table pub.marts.{PUBLICATION_TABLE} as
+            select
+                source_dataset_id,
+                max(source_rows_updated_at) as source_rows_updated_at,
+                string_agg(distinct load_id, ', ' order by load_id) as load_ids,
+                bool_or(is_synthetic) as is_synthetic,
+                {_lit(published_at.isoformat(sep=' '))}::timestamp as published_at
+            from ({union}) as facts (source_dataset_id, source_rows_updated_at, load_id, is_synthetic)
+            group by source_dataset_id
+            order by source_dataset_id"""
+    )
+    description = ("One row per source dataset behind this published file: its vintage (rowsUpdatedAt), the "
+                   "loads that landed it, whether it is the synthetic sample, and when the file was published.")
+    con.execute(f"comment on table pub.marts.{PUBLICATION_TABLE} is {_lit(description)}")
+    for column, text in PUBLICATION_COLUMNS.items():
+        con.execute(f"comment on column pub.marts.{PUBLICATION_TABLE}.{_q(column)} is {_lit(text)}")
+    row = con.execute(f"select coalesce(bool_or(is_synthetic), false) from pub.marts.{PUBLICATION_TABLE}").fetchone()
+    return bool(row[0])
+
+
+def _export(published_db: Path, exports_dir: Path) -> None:
+    """Parquet and CSV of every published table, with manifest.json; the folder is replaced as a whole."""
+    exports_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = exports_dir.with_name(f".{exports_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        manifest: dict = {"published_file": str(published_db), "tables": []}
+        vintages = con.execute(
+            f"select source_dataset_id, strftime(source_rows_updated_at, '%Y-%m-%dT%H:%M:%SZ'), load_ids, "
+            f"is_synthetic, strftime(published_at, '%Y-%m-%dT%H:%M:%SZ') from marts.{PUBLICATION_TABLE}"
+        ).fetchall()
+        manifest["source_vintages"] = [
+            {"source_dataset_id": v[0], "source_rows_updated_at": v[1], "load_ids": v[2], "is_synthetic": v[3]}
+            for v in vintages
+        ]
+        manifest["is_synthetic"] = any(v[3] for v in vintages)
+        manifest["published_at"] = vintages[0][4] if vintages else None
+        for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() order by 1, 2"
+        ).fetchall():
+            relation = f"{_q(schema)}.{_q(table)}"
+            base = f"{schema}.{table}"
+            con.execute(f"copy {relation} to {_lit(staging / (base + '.parquet'))} (format parquet)")
+            con.execute(f"copy {relation} to {_lit(staging / (base + '.csv'))} (format csv, header true)")
+            columns = con.execute(
+                "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+                "order by column_index", [schema, table]).fetchall()
+            manifest["tables"].append({
+                "name": base,
+                "rows": con.execute(f"select count(*) from {relation}").fetchone()[0],
+                "columns": [{"name": c, "type": t} for c, t in columns],
+                "files": {kind: {"path": f"{base}.{kind}", "bytes": (staging / f"{base}.{kind}").stat().st_size}
+                          for kind in ("parquet", "csv")},
+            })
+    finally:
+        con.close()
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    old = exports_dir.with_name(f".{exports_dir.name}.old-{os.getpid()}")
+    if exports_dir.exists():
+        os.replace(exports_dir, old)
+    os.replace(staging, exports_dir)
+    shutil.rmtree(old, ignore_errors=True)

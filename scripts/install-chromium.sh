@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs Debian's Chromium for the browser tests (docs site and report screenshots), unless it is there.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1; then
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+command -v chromium

@@ -1,0 +1,159 @@
+"""Publishing: an atomic, DuckDB-1.x-readable file of the marts and reports, and exports with a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_fixtures import REPO, SAMPLE, build_warehouse, dbt_env, run_dbt
+
+from ctdss import publish as publishing
+from ctdss.errors import UserError
+
+# DuckDB's on-disk format numbers: 64 is what DuckDB 0.10, 1.0 and 1.1 write and read; later releases read it too.
+DUCKDB_1X_FORMAT = 64
+
+
+def storage_format(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", "not a DuckDB file"
+    return struct.unpack("<Q", header[12:20])[0]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(built_warehouse, tmp_path_factory) -> publishing.PublishResult:
+    out = tmp_path_factory.mktemp("published")
+    return publishing.publish(built_warehouse.db, out / "ct_dss.duckdb", out / "exports")
+
+
+def test_the_published_file_holds_only_the_marts_and_reports(published, built_warehouse):
+    con = duckdb.connect(str(published.published), read_only=True)
+    schemas = {r[0] for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+    tables = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+    con.close()
+    assert schemas == {"marts", "reporting"}
+    expected = {f"{s}.{t}" for s, t in built_warehouse.query(
+        "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'reporting')")}
+    assert tables == expected | {"marts.publication"}
+    for name, rows in published.tables.items():
+        assert built_warehouse.query(f"select count(*) from {name}")[0][0] == rows
+
+
+def test_the_published_file_uses_a_storage_format_duckdb_1x_can_open(published, built_warehouse):
+    assert storage_format(published.published) == DUCKDB_1X_FORMAT
+    assert storage_format(built_warehouse.db) > DUCKDB_1X_FORMAT  # the working file is newer: the setting matters
+
+
+def test_column_descriptions_travel_to_the_published_file(published):
+    con = duckdb.connect(str(published.published), read_only=True)
+    undocumented = con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name in ('marts', 'reporting') "
+        "and (comment is null or comment = '')"
+    ).fetchall()
+    con.close()
+    assert undocumented == []
+
+
+def test_the_publication_table_names_the_vintages_and_the_synthetic_flag(published):
+    con = duckdb.connect(str(published.published), read_only=True)
+    rows = con.execute(
+        "select source_dataset_id, source_rows_updated_at, is_synthetic from marts.publication"
+    ).fetchall()
+    con.close()
+    assert {r[0] for r in rows} == {"chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"}
+    assert all(r[1] is not None and r[2] is True for r in rows)
+
+
+def test_exports_cover_every_table_with_a_manifest(published):
+    manifest = json.loads((published.exports / "manifest.json").read_text())
+    assert manifest["is_synthetic"] is True
+    assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == {"chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"}
+    names = {t["name"] for t in manifest["tables"]}
+    assert names == set(published.tables) | {"marts.publication"}
+    con = duckdb.connect()
+    for table in manifest["tables"]:
+        parquet = published.exports / table["files"]["parquet"]["path"]
+        csv = published.exports / table["files"]["csv"]["path"]
+        assert con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0] == table["rows"]
+        assert con.execute(f"select count(*) from read_csv('{csv}', header = true)").fetchone()[0] == table["rows"]
+        described = con.execute(f"select column_name, column_type from (describe select * from read_parquet("
+                                f"'{parquet}'))").fetchall()
+        assert [c["name"] for c in table["columns"]] == [c for c, _ in described]
+    con.close()
+
+
+def test_a_failed_publish_leaves_the_previous_file_untouched(published, built_warehouse, monkeypatch):
+    before = digest(published.published)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(publishing, "_write_publication", broken)
+    with pytest.raises(RuntimeError):
+        publishing.publish(built_warehouse.db, published.published, published.exports)
+    assert digest(published.published) == before
+    assert [p.name for p in published.published.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_publishing_before_a_build_says_what_to_do(tmp_path):
+    with pytest.raises(UserError, match="make demo"):
+        publishing.publish(tmp_path / "missing.duckdb", tmp_path / "pub.duckdb", tmp_path / "exports")
+
+
+def _doubled_sample(root: Path) -> Path:
+    """The bundled sample with every annual count doubled and a newer rowsUpdatedAt: a new publication."""
+    shutil.copytree(SAMPLE, root)
+    directory = root / "chu7-5rrv"
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["rowsUpdatedAt"] += 86400
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    for f in directory.glob("rows*.json"):
+        rows = json.loads(f.read_text())
+        for row in rows:
+            row["number_of_recipients"] = str(2 * int(row["number_of_recipients"]))
+        f.write_text(json.dumps(rows))
+    return root
+
+
+def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_sees_half(tmp_path):
+    total = "select sum(recipient_count) from marts.fct_program_participation_annual"
+    first = build_warehouse(SAMPLE, tmp_path / "work")
+    assert first.build.returncode == 0, first.build.stdout[-5000:]
+    pub, exports = tmp_path / "published" / "ct_dss.duckdb", tmp_path / "exports"
+    publishing.publish(first.db, pub, exports)
+
+    reader = duckdb.connect(str(pub), read_only=True)  # a BI tool holding the file open
+    try:
+        old = reader.execute(total).fetchone()[0]
+        env = dbt_env(first.db)
+        changed = _doubled_sample(tmp_path / "changed")
+        steps = [
+            [sys.executable, "-m", "ctdss.cli", "load", "--snapshot", str(changed), "--db", str(first.db)],
+            None,  # dbt build
+            [sys.executable, "-m", "ctdss.cli", "publish", "--db", str(first.db), "--out", str(pub), "--exports",
+             str(exports)],
+        ]
+        for step in steps:
+            if step is None:
+                result = run_dbt(["build"], env, first.target)
+            else:
+                result = subprocess.run(step, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert reader.execute(total).fetchone()[0] == old  # the open reader still sees the old data
+    finally:
+        reader.close()
+    fresh = duckdb.connect(str(pub), read_only=True)
+    new = fresh.execute(total).fetchone()[0]
+    fresh.close()
+    assert new == 2 * old
