@@ -152,7 +152,7 @@ class PortalSource:
             raise _Transient(f"no response within {self.policy.read_timeout:g} s (read timeout)") from None
         except requests.exceptions.ConnectionError as exc:
             text = str(exc)
-            if "Connection refused" in text or "Name or service not known" in text or "resolve" in text:
+            if "Failed to establish a new connection" in text or "NameResolutionError" in text:
                 raise _Transient("cannot connect: " + _short_reason(text)) from None
             raise _Transient("the connection was dropped: " + _short_reason(text)) from None
         except requests.exceptions.ChunkedEncodingError:
@@ -215,7 +215,8 @@ def _parse_rows(body: bytes) -> object:
 
 def _short_reason(text: str) -> str:
     for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
-                   "Connection reset by peer", "Remote end closed connection", "timed out"):
+                   "Network is unreachable", "No route to host", "Connection reset by peer",
+                   "Remote end closed connection", "timed out"):
         if marker in text:
             return marker
     return text[:160]

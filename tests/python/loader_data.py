@@ -12,6 +12,7 @@ from ctdss.registry import load_registry
 
 ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
 ROWS_UPDATED_AT = 1_700_000_000
+REPO_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 def metadata(dataset_id: str, fields: list[str], rows_updated_at: int = ROWS_UPDATED_AT) -> dict:
