@@ -93,7 +93,7 @@ def raw_tables(db: Path, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]
                 ).fetchall()
                 if r[0] not in ("_load_id", "_loaded_at", *exclude)
             ]
-            select = ", ".join(f'"{c}"' for c in cols)
+            select = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
             out[kind.name] = [tuple(cols)] + con.execute(
                 f'select {select} from raw."{kind.name}" order by _source_dataset_id, _source_row_id'
             ).fetchall()
