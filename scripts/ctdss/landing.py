@@ -1,16 +1,17 @@
 """Landing: check a dataset's schema contract, land its rows as text, and swap them into raw.<kind> atomically.
 
-One dataset is one transaction. Its rows are read in bulk by DuckDB from the page files, validated, merged with
-the rows of the kind's other datasets (and, for a window refresh, with this dataset's rows outside the window)
-into a new table that replaces raw.<kind>, and recorded in raw._load_audit, all before COMMIT. Anything that fails
-rolls the transaction back, so the previous raw data and the rest of the database are untouched; the failure is
-then recorded in raw._load_audit in a transaction of its own.
+One dataset is one transaction. One statement builds the new raw.<kind>: the rows of the kind's other datasets
+(and, for a window refresh, this dataset's rows outside the window) and the dataset's rows read in bulk by DuckDB
+from the page files. The new rows are validated and the load recorded in raw._load_audit, all before COMMIT.
+Anything that fails rolls the transaction back, so the previous raw data and the rest of the database are
+untouched; the failure is then recorded in raw._load_audit in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -157,7 +158,12 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(db_path))
+            # Streamed landing: a bounded memory limit (DuckDB spills to disk beyond it) and no insertion-order
+            # buffering keep the loader's memory flat however large the dataset.
+            return duckdb.connect(str(db_path), config={
+                "memory_limit": os.environ.get("CTDSS_MEMORY_LIMIT", "256MB"),
+                "preserve_insertion_order": False,
+            })
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
@@ -282,22 +288,38 @@ def land_dataset(
         'src.":id" as _source_row_id',
         f"{'true' if synthetic else 'false'} as _is_synthetic",
     ]
-    incoming = qi(f"__incoming_{kind.name}")
     target = f"raw.{qi(kind.name)}"
+    keep = f"_source_dataset_id <> {ql(ds.id)}"
+    if window_start:
+        keep += f" or (\"month\" < {ql(window_start)} or \"month\" is null)"
+    provenance = [name for name, _ in PROVENANCE]
+    roles = list(kind.roles)
     con.execute("begin transaction")
     try:
+        existing = _table_columns(con, "raw", kind.name)
+        new = [*ds.fields, *ds.constants, *contract.extras]
+        extras = [c for c in existing + new if c not in roles and c not in provenance]
+        ordered = list(dict.fromkeys(roles + extras + provenance))
+        kept = con.execute(
+            f"select count(*) from {target} where _source_dataset_id = ? and ({keep})", [ds.id]
+        ).fetchone()[0]
+        # One statement writes the kind's new table: the rows kept from before and the dataset's new rows, read
+        # straight from the page files. It is checked below and replaces the old table only at COMMIT.
         try:
             con.execute(
-                f"create table raw.{incoming} as select {', '.join(select)} "
-                f"from read_json({_file_list(files)}, format='array', columns={columns_arg}) as src"
+                f"create or replace table {target} as select {', '.join(qi(c) for c in ordered)} from ("
+                f"select * from {target} where {keep} union all by name "
+                f"select {', '.join(select)} "
+                f"from read_json({_file_list(files)}, format='array', columns={columns_arg}) as src)"
             )
         except duckdb.Error as exc:
             raise LoadFailure(
                 f"Dataset {ds.id} could not be read: {_first_line(exc)}. Nothing was loaded; re-extract "
                 f"the data (`ctdss extract`) or check the portal."
             ) from None
+        landed = f"{target} where _source_dataset_id = {ql(ds.id)} and _load_id = {ql(load_id)}"
         rows, with_id, distinct = con.execute(
-            f"select count(*), count(_source_row_id), count(distinct _source_row_id) from raw.{incoming}"
+            f"select count(*), count(_source_row_id), count(distinct _source_row_id) from {landed}"
         ).fetchone()
         if rows == 0:
             scope = f" for months from {window_start}" if window_start else ""
@@ -312,30 +334,13 @@ def land_dataset(
             )
         if distinct != rows:
             dupes = [r[0] for r in con.execute(
-                f"select _source_row_id from raw.{incoming} group by all having count(*) > 1 order by 1 limit 5"
+                f"select _source_row_id from {landed} group by all having count(*) > 1 order by 1 limit 5"
             ).fetchall()]
             raise LoadFailure(
                 f"Dataset {ds.id} served {rows - distinct} row(s) more than once (row ids {', '.join(dupes)}): "
                 f"the pages overlapped, which happens when the dataset changes during a pull. Nothing was "
                 f"loaded; run again."
             )
-        keep = f"_source_dataset_id <> {ql(ds.id)}"
-        if window_start:
-            keep += f" or (\"month\" < {ql(window_start)} or \"month\" is null)"
-        existing = _table_columns(con, "raw", kind.name)
-        new = _table_columns(con, "raw", f"__incoming_{kind.name}")
-        provenance = [name for name, _ in PROVENANCE]
-        roles = [r for r in kind.roles]
-        extras = [c for c in existing + new if c not in roles and c not in provenance]
-        ordered = list(dict.fromkeys(roles + extras + provenance))
-        kept = con.execute(
-            f"select count(*) from {target} where _source_dataset_id = ? and ({keep})", [ds.id]
-        ).fetchone()[0]
-        con.execute(
-            f"create or replace table {target} as select {', '.join(qi(c) for c in ordered)} from ("
-            f"select * from {target} where {keep} union all by name select * from raw.{incoming})"
-        )
-        con.execute(f"drop table raw.{incoming}")
         total = con.execute(f"select count(*) from {target}").fetchone()[0]
         _audit(
             con, load_id, ds, source_description, "loaded", started_at, meta, contract,
