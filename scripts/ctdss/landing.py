@@ -10,6 +10,7 @@ untouched; the failure is then recorded in raw._load_audit in a transaction of i
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -158,12 +159,13 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
     delay = 0.05
     while True:
         try:
-            # Streamed landing: a bounded memory limit (DuckDB spills to disk beyond it) and no insertion-order
-            # buffering keep the loader's memory flat however large the dataset.
-            return duckdb.connect(str(db_path), config={
-                "memory_limit": os.environ.get("CTDSS_MEMORY_LIMIT", "256MB"),
-                "preserve_insertion_order": False,
-            })
+            with _creation_guard(db_path):
+                # Streamed landing: a bounded memory limit (DuckDB spills to disk beyond it) and no
+                # insertion-order buffering keep the loader's memory flat however large the dataset.
+                return duckdb.connect(str(db_path), config={
+                    "memory_limit": os.environ.get("CTDSS_MEMORY_LIMIT", "256MB"),
+                    "preserve_insertion_order": False,
+                })
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
@@ -186,6 +188,21 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
                 f"Cannot open the warehouse {db_path}: {_first_line(exc)}. If the file is damaged or from "
                 f"another program, move it aside and rebuild with `make demo` or `make build`."
             ) from None
+
+
+@contextlib.contextmanager
+def _creation_guard(db_path: Path) -> Iterator[None]:
+    """Serialise the creation of a new warehouse file. DuckDB takes its file lock only once the file exists, so
+    two loads starting on a missing file could otherwise each see the other's half-written header."""
+    if db_path.exists() and db_path.stat().st_size > 0:
+        yield
+        return
+    with open(db_path.with_name(db_path.name + ".create-lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
