@@ -1,0 +1,104 @@
+"""One landing, run in its own process so that the harness can read its peak RSS (os.wait4).
+
+Lands the given datasets with the project's loader (`ctdss.landing.load`) from a snapshot or a portal, into
+a DuckDB file, and prints one JSON object: rows landed, seconds inside `load()` (connect, contract, read,
+validate, swap, audit), and the process's own figures.
+
+    python scripts/bench/land.py --registry R --db D (--snapshot DIR | --portal URL) [--dataset ID ...]
+        [--page-size N] [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()
+
+
+def vm_hwm_kb() -> int | None:
+    """This process's peak resident set (Linux VmHWM, kB), counted from when it started its program."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registry", type=Path, required=True)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--snapshot", type=Path)
+    parser.add_argument("--portal")
+    parser.add_argument("--dataset", action="append")
+    parser.add_argument("--page-size", type=int, default=50_000)
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="a DuckDB setting applied to the loader's connection (to measure a proposed loader change)",
+    )
+    args = parser.parse_args(argv)
+
+    from ctdss import landing
+    from ctdss.errors import UserError
+    from ctdss.landing import load
+    from ctdss.registry import load_registry
+
+    if args.set:
+        settings = [item.split("=", 1) for item in args.set]
+        connect = landing.connect
+
+        def connect_with_settings(db_path, timeout=None):
+            con = connect(db_path, timeout)
+            for name, value in settings:
+                con.execute(f"set {name} = {landing.ql(value)}")
+            return con
+
+        landing.connect = connect_with_settings
+
+    try:
+        registry = load_registry(args.registry)
+        if args.snapshot:
+            from ctdss.snapshot import SnapshotSource
+
+            source = SnapshotSource(args.snapshot)
+        else:
+            from ctdss.client import PortalSource
+
+            source = PortalSource(args.portal, None, page_size=args.page_size)
+        imported = time.perf_counter()
+        try:
+            outcomes = load(registry, source, args.db, dataset_ids=args.dataset, force=args.force,
+                            full=args.full)
+        finally:
+            source.close()
+        finished = time.perf_counter()
+    except UserError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 2
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(json.dumps({
+        "rows": sum(o.rows_landed for o in outcomes),
+        "rows_kept": sum(o.rows_kept for o in outcomes),
+        "seconds": finished - imported,
+        "startup_seconds": imported - STARTED,
+        "datasets": {
+            o.dataset.id: {"status": o.status, "rows": o.rows_landed, "seconds": o.seconds,
+                           "refresh": o.refresh}
+            for o in outcomes
+        },
+        "vm_hwm_kb": vm_hwm_kb(),
+        "error": failed[0].error if failed else None,
+    }))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
