@@ -17,19 +17,9 @@ import json
 import logging
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-
-def vm_hwm_kb() -> int | None:
-    """This process's peak resident set (Linux VmHWM, kB), counted from when it started its program."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+from procstat import vm_hwm_kb
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,18 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from procstat import vm_hwm_kb
+
 STARTED = time.perf_counter()
-
-
-def vm_hwm_kb() -> int | None:
-    """This process's peak resident set (Linux VmHWM, kB), counted from when it started its program."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
