@@ -289,8 +289,8 @@ def land_dataset(
     source_description: str,
     started_at: datetime,
 ) -> tuple[int, int]:
-    """Land the files as the dataset's new rows in one transaction. Returns (rows landed, rows kept)."""
-    _check_row_keys(con, ds, files, contract.served)
+    """Land the files as the dataset's new rows in one transaction. Returns (rows landed, rows kept).
+    The files' fields must have been checked against the metadata (`_check_row_keys`)."""
     json_columns = {":id": "VARCHAR", **{name: "VARCHAR" for name in contract.served}}
     columns_arg = "{" + ", ".join(f"{ql(k)}: {ql(v)}" for k, v in json_columns.items()) + "}"
     rua = rows_updated_at(meta)
@@ -546,6 +546,8 @@ class _DatasetRun:
                     f"changed), so the pages may mix two versions. Nothing was loaded; run again."
                 )
             with session(self.db_path, self.lock_timeout) as con:
+                if source.live:  # a snapshot's rows were checked, with the whole snapshot, before any landing
+                    _check_row_keys(con, ds, files, contract.served)
                 rows, kept = land_dataset(
                     con, self.kind, ds, meta, contract, files, load_id=self.load_id, loaded_at=self.loaded_at,
                     synthetic=source.synthetic, window_start=window_start, source_description=source.description,
