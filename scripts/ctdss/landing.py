@@ -134,10 +134,8 @@ def check_contract(ds: Dataset, meta: dict, registry_path: Path | None = REGISTR
 
 
 def rows_updated_at(meta: dict) -> datetime | None:
-    value = meta.get("rowsUpdatedAt")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
-    return None
+    """The dataset's rowsUpdatedAt (epoch seconds in the metadata) as a UTC timestamp: the data's vintage."""
+    return _epoch(meta, "rowsUpdatedAt")
 
 
 def _epoch(meta: dict, key: str) -> datetime | None:
