@@ -18,7 +18,7 @@ SAMPLE := data/sample
 .PHONY: help setup sample load load-sample demo build dbt-build test lint fmt docs publish report bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (once)
 

@@ -15,7 +15,7 @@ docs-generate: setup ## Generate the dbt docs as one static page (target/static_
 	$(BIN)/dbt docs generate --static --quiet
 	@echo "Docs written to target/static_index.html"
 
-docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:$(DOCS_PORT)/static_index.html
+docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:8080 (DOCS_PORT sets the port)
 	@echo "Serving the docs on http://127.0.0.1:$(DOCS_PORT)/static_index.html (Ctrl-C stops)"
 	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory target
 
