@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "python" / "support"))
 
 
 def serving_emulator(module):
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import socrata_emulator
     except ImportError as exc:
-        print(f"error: tests/python/socrata_emulator.py cannot be imported: {exc}", flush=True)
+        print(f"error: tests/python/support/socrata_emulator.py cannot be imported: {exc}", flush=True)
         return 2
     emulator_class, mode = serving_emulator(socrata_emulator)
     emulator = emulator_class(Path(args[0]))

@@ -1,6 +1,6 @@
 """One landing, run in its own process so that the harness can read its peak RSS (os.wait4).
 
-Lands the given datasets with the project's loader (`ctdss.landing.load`) from a snapshot or a portal, into
+Lands the given datasets with the project's loader (`ctdss.loader.load`) from a snapshot or a portal, into
 a DuckDB file, and prints one JSON object: rows landed, seconds inside `load()` (connect, contract, read,
 validate, swap, audit), and the process's own figures.
 
@@ -37,22 +37,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from ctdss import landing
+    from ctdss import warehouse
     from ctdss.errors import UserError
-    from ctdss.landing import load
+    from ctdss.loader import load
     from ctdss.registry import load_registry
 
     if args.set:
         settings = [item.split("=", 1) for item in args.set]
-        connect = landing.connect
+        connect = warehouse.connect
 
         def connect_with_settings(db_path, timeout=None):
             con = connect(db_path, timeout)
             for name, value in settings:
-                con.execute(f"set {name} = {landing.ql(value)}")
+                con.execute(f"set {name} = {warehouse.ql(value)}")
             return con
 
-        landing.connect = connect_with_settings
+        warehouse.connect = connect_with_settings
 
     try:
         registry = load_registry(args.registry)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
             source = SnapshotSource(args.snapshot)
         else:
-            from ctdss.client import PortalSource
+            from ctdss.portal import PortalSource
 
             source = PortalSource(args.portal, None, page_size=args.page_size)
         imported = time.perf_counter()

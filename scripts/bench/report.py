@@ -57,12 +57,12 @@ The project's own models build in the same `dbt build`, on the bundled sample's 
 marts on the 10M-row table" is the node time of the benchmark's marts and reporting models with their tests;
 the whole `dbt build` (every project node, seeds, snapshots, tests and dbt's start-up) is given beside it.
 
-- **Landing from a snapshot**: `ctdss.landing.load` in its own process, into a new DuckDB file; rows/s over
+- **Landing from a snapshot**: `ctdss.loader.load` in its own process, into a new DuckDB file; rows/s over
   the time inside `load()` (contract check, reads, validation, swap, audit); peak RSS of the process (from
   `wait4`). Measured twice: the loader as it is, and with the DuckDB settings proposed for it
   (`memory_limit`, `preserve_insertion_order = false`, applied to its connection from outside).
 - **Landing through the emulator**: the loader's live path against the local Socrata emulator
-  (`tests/python/socrata_emulator.py`) serving the same snapshot: `$order=:id`, pages of 50,000 rows. The
+  (`tests/python/support/socrata_emulator.py`) serving the same snapshot: `$order=:id`, pages of 50,000 rows. The
   emulator runs in its own process and serves read-only (`scripts/bench/emulate.py`): the tests' emulator
   copies every row on each request so that tests can change them, which at a million rows costs seconds per
   request. The emulator's own CPU time is recorded with each landing through it.

@@ -296,7 +296,7 @@ def emulator(snapshot: Path, log: Path) -> Iterator[Emulator]:
             if not first.startswith("http"):
                 raise BenchError(
                     f"The local Socrata emulator did not start ({first or 'no output'}); the emulator "
-                    f"figures need tests/python/socrata_emulator.py. Log: {log}. To skip them, run with "
+                    f"figures need tests/python/support/socrata_emulator.py. Log: {log}. To skip them, run with "
                     f"--emulator-scales none --baseline-scales none."
                 )
             yield Emulator(first, proc.pid)
@@ -685,9 +685,9 @@ def notes(result: dict) -> list[str]:
         "proposed_rss": prop["peak_rss_mb"],
         "proposed_rate": prop["rows_per_second"],
         "proposal_verdict": (
-            "that change to `ctdss.landing.connect` would meet the target"
+            "that change to `ctdss.warehouse.connect` would meet the target"
             if prop["peak_rss_mb"] < TARGETS["landing_peak_rss_mb"]
-            else "that change to `ctdss.landing.connect` lowers it, but not under the target"
+            else "that change to `ctdss.warehouse.connect` lowers it, but not under the target"
         ),
         "ratio": inc["ratio_to_full"],
         "marts_ratio": inc["bench_table_marts_ratio"],

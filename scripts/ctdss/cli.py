@@ -46,28 +46,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _portal_source(portal: str | None):
-    from ctdss.client import PortalSource
+    from ctdss.portal import PortalSource
 
     return PortalSource(portal or config.portal_url(), config.app_token())
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from ctdss.landing import load
+    from ctdss.loader import load
     from ctdss.progress import Progress
     from ctdss.registry import load_registry
     from ctdss.snapshot import SnapshotSource
+    from ctdss.warehouse import Status
 
     registry = load_registry()
     registry.select(args.dataset)  # fail on an unknown id before any request
     source = SnapshotSource(args.snapshot) if args.snapshot else _portal_source(args.portal)
-    progress = Progress("load")
     db = args.db or config.warehouse_path()
     try:
         outcomes = load(registry, source, db, dataset_ids=args.dataset, force=args.force, full=args.full,
-                        progress=progress, on_outcome=progress.outcome)
+                        progress=Progress("load"))
     finally:
         source.close()
-    failed = [o for o in outcomes if o.status == "failed"]
+    failed = [o for o in outcomes if o.status is Status.FAILED]
     errors = list(dict.fromkeys(o.error or "failed" for o in failed))
     for error in errors:
         _print_error(error)
@@ -80,24 +80,19 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from ctdss.progress import Progress
     from ctdss.registry import load_registry
     from ctdss.snapshot import extract
 
     registry = load_registry()
     datasets = registry.select(args.dataset)
     source = _portal_source(args.portal)
-    tty = sys.stderr.isatty()
-
-    def show(ds, rows: int) -> None:
-        if tty:
-            sys.stderr.write(f"\r\033[K  {ds.id}  {rows:>12,} rows")
-            sys.stderr.flush()
-
+    progress = Progress("extract")
     try:
-        counts = extract(source, datasets, args.out, show)
+        counts = extract(source, datasets, args.out, progress, registry.path)
     finally:
         source.close()
-    if tty:
+    if progress.tty:
         sys.stderr.write("\n")
     for ds_id, rows in counts.items():
         print(f"command=extract dataset={ds_id} rows={rows} out={args.out}")
@@ -117,17 +112,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     result = publish.publish(
         args.db or config.warehouse_path(),
-        args.out or publish.default_published_path(),
-        args.exports or publish.default_exports_dir(),
+        args.out or config.published_path(),
+        args.exports or config.exports_dir(),
     )
     print(result)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ctdss import publish, report
+    from ctdss import report
 
-    out = report.write_report(args.db or publish.default_published_path(), args.out or report.default_report_path())
+    out = report.write_report(args.db or config.published_path(), args.out or config.report_path())
     print(f"Wrote the participation report to {out}")
     return 0
 

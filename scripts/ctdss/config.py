@@ -1,4 +1,5 @@
-"""Paths and settings, from the environment with safe defaults."""
+"""Paths and settings, from the environment with safe defaults. Every environment variable the project reads is
+read here (and listed in the README's table of settings)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,29 @@ DEFAULT_PORTAL = "https://data.ct.gov"
 TOKEN_ENV = "SOCRATA_APP_TOKEN"
 
 
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value) if value else default
+
+
 def warehouse_path() -> Path:
     """The working DuckDB file: $CTDSS_DB, default warehouse/ct_dss.duckdb under the project."""
-    value = os.environ.get("CTDSS_DB")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "ct_dss.duckdb"
+    return _path("CTDSS_DB", PROJECT_ROOT / "warehouse" / "ct_dss.duckdb")
+
+
+def published_path() -> Path:
+    """The published DuckDB file BI tools open: $CTDSS_PUBLISHED_DB, default warehouse/published/ct_dss.duckdb."""
+    return _path("CTDSS_PUBLISHED_DB", PROJECT_ROOT / "warehouse" / "published" / "ct_dss.duckdb")
+
+
+def exports_dir() -> Path:
+    """The folder of Parquet and CSV exports: $CTDSS_EXPORTS_DIR, default warehouse/exports."""
+    return _path("CTDSS_EXPORTS_DIR", PROJECT_ROOT / "warehouse" / "exports")
+
+
+def report_path() -> Path:
+    """The HTML report: $CTDSS_REPORT, default warehouse/report/participation.html."""
+    return _path("CTDSS_REPORT", PROJECT_ROOT / "warehouse" / "report" / "participation.html")
 
 
 def portal_url() -> str:
@@ -27,4 +47,11 @@ def app_token() -> str | None:
 
 
 def lock_timeout_seconds() -> float:
+    """How long a writer (or publish) waits for another writer to release the warehouse: $CTDSS_LOCK_TIMEOUT."""
     return float(os.environ.get("CTDSS_LOCK_TIMEOUT", "60"))
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for the loader's connection ($CTDSS_MEMORY_LIMIT, default 256MB). Beyond it DuckDB
+    spills to disk, so the loader's memory stays flat however large a dataset is."""
+    return os.environ.get("CTDSS_MEMORY_LIMIT", "256MB")

@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from ctdss.config import PROJECT_ROOT, lock_timeout_seconds
+from ctdss.config import lock_timeout_seconds
 from ctdss.errors import UserError
+from ctdss.warehouse import qi as _q
+from ctdss.warehouse import ql as _lit
+from ctdss.warehouse import wait_for_lock
 
 PUBLISHED_SCHEMAS = ("marts", "reporting")
 STORAGE_VERSION = "v1.0.0"
@@ -38,16 +40,6 @@ PUBLICATION_COLUMNS = {
     "is_synthetic": "True when the rows come from the bundled synthetic sample: never cite them.",
     "published_at": "When this file was published (UTC).",
 }
-
-
-def default_published_path() -> Path:
-    value = os.environ.get("CTDSS_PUBLISHED_DB")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "published" / "ct_dss.duckdb"
-
-
-def default_exports_dir() -> Path:
-    value = os.environ.get("CTDSS_EXPORTS_DIR")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "exports"
 
 
 @dataclass(frozen=True)
@@ -65,31 +57,19 @@ class PublishResult:
                 f"{self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _attach_work(con: duckdb.DuckDBPyConnection, work_db: Path) -> None:
     """Attach the working file read-only, waiting while a load or dbt build holds it for writing."""
     if not work_db.exists():
         raise UserError(f"The working warehouse {work_db} does not exist. Build it first with `make demo` (offline) "
                         f"or `make build`, then publish.")
-    deadline = time.monotonic() + lock_timeout_seconds()
-    while True:
-        try:
-            con.execute(f"attach {_lit(work_db)} as work (read_only)")
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise UserError(
-                    f"Cannot read the working warehouse {work_db}: {str(exc).splitlines()[0]}. If a load or dbt "
-                    f"build is running, wait for it to finish and run `make publish` again."
-                ) from None
-            time.sleep(0.2)  # polling a file lock held by another process
+    try:
+        wait_for_lock(lambda: con.execute(f"attach {_lit(work_db)} as work (read_only)"), lock_timeout_seconds(),
+                      max_delay=0.2)
+    except duckdb.IOException as exc:
+        raise UserError(
+            f"Cannot read the working warehouse {work_db}: {str(exc).splitlines()[0]}. If a load or dbt "
+            f"build is running, wait for it to finish and run `make publish` again."
+        ) from None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:

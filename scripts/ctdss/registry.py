@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
@@ -21,12 +22,18 @@ KIND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Socrata field names are lower-case letters, digits and underscores. They reach SoQL ($where), so they are
 # checked here; in DuckDB SQL every identifier is quoted as well.
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,127}$")
-REFRESH_MODES = ("full", "window")
+
+
+class RefreshMode(StrEnum):
+    """How a dataset is re-pulled when it changes: in full, or only its last `window_months` months."""
+
+    FULL = "full"
+    WINDOW = "window"
 
 
 @dataclass(frozen=True)
 class Refresh:
-    mode: str = "full"
+    mode: RefreshMode = RefreshMode.FULL
     window_months: int | None = None
 
 
@@ -155,10 +162,11 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
         raise _fail(path, where, "two roles are read from the same field")
     refresh_doc = entry.get("refresh") or {"mode": "full"}
     mode = refresh_doc.get("mode", "full")
-    if mode not in REFRESH_MODES:
-        raise _fail(path, where, f"refresh mode `{mode}` is not one of {list(REFRESH_MODES)}")
+    if mode not in tuple(RefreshMode):
+        raise _fail(path, where, f"refresh mode `{mode}` is not one of {[str(m) for m in RefreshMode]}")
+    mode = RefreshMode(mode)
     window = refresh_doc.get("window_months")
-    if mode == "window":
+    if mode is RefreshMode.WINDOW:
         if not isinstance(window, int) or window < 1:
             raise _fail(path, where, "a `window` refresh needs a positive integer `window_months`")
         if "month" not in fields:
@@ -170,5 +178,5 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
         grain=str(entry.get("grain", "")),
         fields=fields,
         constants=constants,
-        refresh=Refresh(mode=mode, window_months=window if mode == "window" else None),
+        refresh=Refresh(mode=mode, window_months=window if mode is RefreshMode.WINDOW else None),
     )

@@ -15,18 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from ctdss.config import PROJECT_ROOT
 from ctdss.errors import UserError
 
 WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 960, 320, 80, 150, 20, 40
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
            "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"]
 TOP_TOWNS = 5
-
-
-def default_report_path() -> Path:
-    value = os.environ.get("CTDSS_REPORT")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "report" / "participation.html"
 
 
 def _e(value: object) -> str:

@@ -15,14 +15,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
+from ctdss.contract import check_contract
 from ctdss.errors import UserError
+from ctdss.landing import check_row_keys
+from ctdss.progress import ProgressSink
 from ctdss.registry import Dataset
+from ctdss.sources import Source
 
 
 class SnapshotSource:
-    """Reads a snapshot directory. Every path it opens is checked to stay inside the directory."""
+    """Reads a snapshot directory. Every path it opens is checked to stay inside the directory. Implements
+    `ctdss.sources.Source`."""
 
-    live = False
+    serves_windows = False  # a snapshot is a whole publication: there is no server to filter the rows
+    origin: str | None = None
 
     def __init__(self, directory: Path) -> None:
         self.root = Path(directory)
@@ -100,6 +108,28 @@ class SnapshotSource:
             )
         return files
 
+    def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
+        """The first problem in the snapshot's datasets (metadata, contract, files, row fields), or None. A
+        snapshot is one publication: all of it is checked before any of it lands, so a bad file never leaves the
+        warehouse with some datasets from the new vintage and some from the old."""
+        scratch = duckdb.connect()
+        try:
+            for ds in datasets:
+                try:
+                    contract = check_contract(ds, self.metadata(ds), registry_path)
+                    check_row_keys(scratch, ds, self.fetch(ds, None, self.root, lambda n: None), contract.served)
+                except UserError as exc:
+                    return str(exc)
+            return None
+        finally:
+            scratch.close()
+
+    def confirm_vintage(self, ds: Dataset, rows_updated_at: datetime | None) -> None:
+        """Nothing to do: a snapshot's files do not change while they are read."""
+
+    def check_rows(self, con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:
+        """Nothing to do: the rows were checked, with the whole snapshot, in `preflight`."""
+
 
 def write_snapshot_info(directory: Path, *, synthetic: bool, description: str, portal: str | None) -> None:
     info = {
@@ -111,10 +141,8 @@ def write_snapshot_info(directory: Path, *, synthetic: bool, description: str, p
     (directory / "snapshot.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
-def extract(source, datasets: list[Dataset], out: Path, on_progress: Callable[[Dataset, int], None]) -> dict:
-    """Write a snapshot of the given datasets from a live source into `out` (replaced only on success)."""
-    from ctdss.landing import check_contract
-
+def extract(source: Source, datasets: list[Dataset], out: Path, progress: ProgressSink, registry_path: Path) -> dict:
+    """Write a snapshot of the given datasets from a source into `out` (replaced only on success)."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "snapshot.json").exists())):
         raise UserError(
@@ -128,20 +156,20 @@ def extract(source, datasets: list[Dataset], out: Path, on_progress: Callable[[D
         for ds in datasets:
             directory = staging / ds.id
             directory.mkdir()
+            progress.started(ds)
             meta = source.metadata(ds)
-            check_contract(ds, meta, registry_path=None)
+            check_contract(ds, meta, registry_path)
             (directory / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-            rows = 0
+            pages: list[int] = []
 
-            def page(n: int, ds: Dataset = ds) -> None:
-                nonlocal rows
-                rows += n
-                on_progress(ds, rows)
+            def page(n: int, ds: Dataset = ds, pages: list[int] = pages) -> None:
+                pages.append(n)
+                progress.page(ds, n)
 
             source.fetch(ds, None, directory, page)
-            counts[ds.id] = rows
+            counts[ds.id] = sum(pages)
         write_snapshot_info(
-            staging, synthetic=False, description="Extract of the registered DSS datasets.", portal=source.portal
+            staging, synthetic=False, description="Extract of the registered DSS datasets.", portal=source.origin
         )
         if out.exists():
             backup = out.with_name(f".{out.name}.old")

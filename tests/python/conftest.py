@@ -1,4 +1,4 @@
 """Shared pytest fixtures: the local Socrata emulator and a warehouse built from the bundled sample."""
 
-from emulator_fixtures import *  # noqa: F403
-from warehouse_fixtures import *  # noqa: F403
+from support.emulator_fixtures import *  # noqa: F403
+from support.warehouse_fixtures import *  # noqa: F403

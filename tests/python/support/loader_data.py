@@ -6,13 +6,13 @@ import copy
 from pathlib import Path
 
 import duckdb
-from socrata_emulator import write_snapshot
+from support.socrata_emulator import write_snapshot
 
 from ctdss.registry import load_registry
 
 ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
 ROWS_UPDATED_AT = 1_700_000_000
-REPO_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+REPO_SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 def metadata(dataset_id: str, fields: list[str], rows_updated_at: int = ROWS_UPDATED_AT) -> dict:

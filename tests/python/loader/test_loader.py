@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 
 import duckdb
-import loader_data as data
 import pytest
 import yaml
+from support import loader_data as data
 
 from ctdss import cli
-from ctdss.client import PortalSource, RetryPolicy
 from ctdss.config import REGISTRY_PATH
 from ctdss.errors import UserError
-from ctdss.landing import load
+from ctdss.loader import load
+from ctdss.portal import PortalSource, RetryPolicy
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 
@@ -260,7 +260,7 @@ def test_the_token_never_appears_in_output_errors_or_the_database(snapshot, socr
                                                                    monkeypatch):
     token = "tok-Secret-9f8e7d6c5b"
     monkeypatch.setenv("SOCRATA_APP_TOKEN", token)
-    monkeypatch.setattr("ctdss.client.time.sleep", lambda s: None)
+    monkeypatch.setattr("ctdss.portal.time.sleep", lambda s: None)
     emu = socrata_emulator(snapshot)
     emu.inject("status", path="resource", dataset_id=data.ANNUAL, status=500, times=100)
     code = cli.main(["load", "--portal", emu.url, "--db", str(db)])
@@ -374,9 +374,10 @@ def test_extract_writes_the_snapshot_format_that_load_reads(snapshot, socrata_em
         cli_out = tmp_path / "not-a-snapshot"
         cli_out.mkdir()
         (cli_out / "notes.txt").write_text("keep me")
+        from ctdss.progress import NoProgress
         from ctdss.snapshot import extract
 
-        extract(portal(emu), load_registry().datasets(), cli_out, lambda ds, n: None)
+        extract(portal(emu), load_registry().datasets(), cli_out, NoProgress(), REGISTRY_PATH)
     assert (cli_out / "notes.txt").read_text() == "keep me"
 
 

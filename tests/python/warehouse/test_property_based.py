@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from warehouse_fixtures import REPO, dbt_env, run_dbt
+from support.warehouse_fixtures import REPO, dbt_env, run_dbt
 
 THRESHOLD = 5
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

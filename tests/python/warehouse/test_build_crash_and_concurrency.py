@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-import loader_data as data
-from warehouse_fixtures import REPO, SAMPLE, dbt_env, run_dbt
+from support import loader_data as data
+from support.warehouse_fixtures import REPO, SAMPLE, dbt_env, run_dbt
 
 from ctdss.publish import publish
 

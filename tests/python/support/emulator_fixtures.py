@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from socrata_emulator import SocrataEmulator
+from support.socrata_emulator import SocrataEmulator
 
 __all__ = ["sample_dir", "socrata_emulator"]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-import loader_data as data
 import pytest
+from support import loader_data as data
 
-from ctdss.client import PortalSource, RetryPolicy
-from ctdss.landing import load
+from ctdss.loader import load
+from ctdss.portal import PortalSource, RetryPolicy
 from ctdss.publish import publish
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource

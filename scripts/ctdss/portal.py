@@ -13,15 +13,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import requests
 from requests.adapters import HTTPAdapter
 from sodapy import Socrata
 
-from ctdss.errors import UserError
+from ctdss.contract import rows_updated_at
+from ctdss.errors import LoadFailure, UserError
+from ctdss.landing import check_row_keys
 from ctdss.registry import Dataset
 
 RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
@@ -69,9 +73,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 
 class PortalSource:
-    """Reads metadata and row pages from a Socrata portal with timeouts and bounded, backed-off retries."""
+    """Reads metadata and row pages from a Socrata portal with timeouts and bounded, backed-off retries.
+    Implements `ctdss.sources.Source`."""
 
-    live = True
+    serves_windows = True
 
     def __init__(
         self,
@@ -86,6 +91,7 @@ class PortalSource:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UserError(f"The portal address {portal!r} is not an http(s) URL such as https://data.ct.gov.")
         self.portal = f"{parts.scheme}://{parts.netloc}"
+        self.origin: str | None = self.portal
         self.description = f"portal {self.portal}"
         self.synthetic = False
         self.page_size = page_size
@@ -98,7 +104,6 @@ class PortalSource:
             self._client = Socrata(parts.netloc, token, session_adapter=adapter, timeout=self.policy.read_timeout)
         finally:
             logging.disable(logging.NOTSET)
-        self.attempts_made = 0
 
     def close(self) -> None:
         self._client.close()
@@ -113,7 +118,6 @@ class PortalSource:
         policy = self.policy
         last: _Transient | None = None
         for attempt in range(1, policy.attempts + 1):
-            self.attempts_made += 1
             try:
                 return self._attempt(path, params, parse)
             except _Transient as exc:
@@ -175,7 +179,7 @@ class PortalSource:
         except ValueError as exc:
             raise _Transient(f"the response was not the expected JSON ({exc})", status=status) from None
 
-    # -- the Source interface ---------------------------------------------------------------------------
+    # -- the Source interface (ctdss.sources) ----------------------------------------------------------------
 
     def metadata(self, ds: Dataset) -> dict:
         _, value = self._get(ds, f"/api/views/{ds.id}.json", None, _parse_object)
@@ -197,6 +201,20 @@ class PortalSource:
             files.append(path)
             offset += len(rows)  # type: ignore[arg-type]
             on_page(len(rows))  # type: ignore[arg-type]
+
+    def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
+        """None: a portal is checked dataset by dataset as it is pulled, since checking first would pull twice."""
+        return None
+
+    def confirm_vintage(self, ds: Dataset, rows_updated_at_before: datetime | None) -> None:
+        if rows_updated_at(self.metadata(ds)) != rows_updated_at_before:
+            raise LoadFailure(
+                f"Dataset {ds.id} was updated on the portal while it was being pulled (rowsUpdatedAt "
+                f"changed), so the pages may mix two versions. Nothing was loaded; run again."
+            )
+
+    def check_rows(self, con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:
+        check_row_keys(con, ds, files, served)
 
 
 def _parse_object(body: bytes) -> object:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from warehouse_fixtures import REPO, SAMPLE, BuiltWarehouse, build_warehouse
+from support.warehouse_fixtures import REPO, SAMPLE, BuiltWarehouse, build_warehouse
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser import dump_dom, luminance, png_colours, screenshot, serve
+from support.browser import dump_dom, luminance, png_colours, screenshot, serve
 
 MART = "model.ctdss.fct_program_participation_monthly"
 

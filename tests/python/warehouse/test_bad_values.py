@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from warehouse_fixtures import SAMPLE, BuiltWarehouse, build_warehouse
+from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, build_warehouse
 
 ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
 BAD_COUNTS = {  # value as published -> quarantine reason; None means the field is absent (null)

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import duckdb
-import loader_data as data
 import pytest
+from support import loader_data as data
 
-from ctdss.landing import load
+from ctdss.loader import load
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 

@@ -13,7 +13,7 @@ import yaml
 
 from ctdss.sample import generate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "data" / "sample"
 SEEDS = ROOT / "seeds"
 REGISTRY = ROOT / "models" / "staging" / "socrata" / "_socrata__sources.yml"

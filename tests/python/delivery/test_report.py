@@ -6,7 +6,7 @@ import re
 
 import duckdb
 import pytest
-from browser import dump_dom, png_colours, screenshot, serve
+from support.browser import dump_dom, png_colours, screenshot, serve
 
 from ctdss import publish as publishing
 from ctdss import report

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from warehouse_fixtures import BuiltWarehouse
+from support.warehouse_fixtures import BuiltWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = ROOT / "seeds"
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/ct-town-to-planning-region.csv"
+REFERENCE = Path(__file__).resolve().parents[4] / "shared/reference/ct-town-to-planning-region.csv"
 SPECIALS = {"unknown", "out_of_state", "statewide"}
 COUNTIES = {
     "09001": "Fairfield County", "09003": "Hartford County", "09005": "Litchfield County",

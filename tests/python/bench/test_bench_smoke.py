@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HARNESS = ROOT / "scripts" / "bench" / "run.py"
 LANDINGS = ("landing_snapshot", "landing_snapshot_proposed", "landing_emulator", "baseline")
 

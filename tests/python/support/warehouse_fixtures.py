@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "data" / "sample"
 DBT_TIMEOUT_S = 900
 

@@ -9,12 +9,12 @@ import subprocess
 import sys
 
 import duckdb
-import loader_data as data
 import pytest
-from warehouse_fixtures import REPO, SAMPLE, dbt_env, run_dbt
+from support import loader_data as data
+from support.warehouse_fixtures import REPO, SAMPLE, dbt_env, run_dbt
 
 from ctdss.errors import UserError
-from ctdss.landing import load
+from ctdss.loader import load
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 

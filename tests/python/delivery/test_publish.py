@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_fixtures import REPO, SAMPLE, build_warehouse, dbt_env, run_dbt
+from support.warehouse_fixtures import REPO, SAMPLE, build_warehouse, dbt_env, run_dbt
 
 from ctdss import publish as publishing
 from ctdss.errors import UserError

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from warehouse_fixtures import SAMPLE, BuiltWarehouse, dbt_env, land_snapshot, query, run_dbt
+from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, dbt_env, land_snapshot, query, run_dbt
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,167 @@
+"""A load: the selected datasets of the registry, each landed from a source in its own transaction.
+
+A dataset that fails is rolled back and recorded in raw._load_audit; the others still load. A source may refuse
+the whole load before anything lands (a snapshot checks all of itself first), and once the portal cannot be
+reached at all the remaining datasets are recorded as failed without trying them again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ctdss.contract import Contract, check_contract, rows_updated_at
+from ctdss.errors import UserError
+from ctdss.landing import Pull, land_dataset, no_rows, refresh_label, window_start
+from ctdss.progress import NoProgress, ProgressSink
+from ctdss.registry import Dataset, RefreshMode, Registry
+from ctdss.sources import Source
+from ctdss.warehouse import AuditEntry, Status, ensure_schema, last_loaded, ql, session, utcnow, write_audit
+
+UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its rowsUpdatedAt is the one last loaded
+
+
+@dataclass
+class Outcome:
+    dataset: Dataset
+    status: Status
+    rows_landed: int = 0
+    rows_kept: int = 0
+    seconds: float = 0.0
+    refresh: str = ""
+    extras: list[str] = field(default_factory=list)
+    error: str | None = None
+    unreachable: bool = False
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_landed / self.seconds if self.seconds > 0 else 0.0
+
+
+def new_load_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def load(
+    registry: Registry,
+    source: Source,
+    db_path: Path,
+    *,
+    dataset_ids: list[str] | None = None,
+    force: bool = False,
+    full: bool = False,
+    progress: ProgressSink | None = None,
+    lock_timeout: float | None = None,
+) -> list[Outcome]:
+    """Load the selected datasets from `source` into the warehouse. Returns one outcome per dataset.
+
+    A dataset that fails is rolled back and recorded; the others still load. The caller decides the exit code.
+    """
+    datasets = registry.select(dataset_ids)
+    with session(db_path, lock_timeout) as con:
+        ensure_schema(con, registry)
+    now = utcnow()
+    run = _Run(registry, source, Path(db_path), lock_timeout, new_load_id(now), now, progress or NoProgress())
+    refused = source.preflight(datasets, registry.path)
+    outcomes: list[Outcome] = []
+    for ds in datasets:
+        if refused:
+            outcome = run.refuse(ds, refused)
+        else:
+            outcome = _DatasetRun(run, ds).execute(force=force, full=full)
+            if outcome.unreachable:
+                refused = outcome.error  # the portal cannot be reached at all: do not try the rest again
+        outcomes.append(outcome)
+        run.progress.finished(outcome)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every dataset of one load shares."""
+
+    registry: Registry
+    source: Source
+    db_path: Path
+    lock_timeout: float | None
+    load_id: str
+    loaded_at: datetime
+    progress: ProgressSink
+
+    def entry(self, ds: Dataset, status: Status, started: datetime, **values: object) -> AuditEntry:
+        return AuditEntry(self.load_id, ds, self.source.description, status, started, self.source.synthetic,
+                          **values)  # type: ignore[arg-type]
+
+    def record(self, entry: AuditEntry) -> None:
+        with session(self.db_path, self.lock_timeout) as con:
+            write_audit(con, entry)
+
+    def refuse(self, ds: Dataset, error: str) -> Outcome:
+        """Record the dataset as failed for a reason found before it was tried."""
+        self.record(self.entry(ds, Status.FAILED, utcnow(), error=error))
+        return Outcome(ds, Status.FAILED, error=error)
+
+
+@dataclass
+class _DatasetRun:
+    run: _Run
+    ds: Dataset
+    meta: dict | None = None
+    contract: Contract | None = None
+
+    def _record(self, status: Status, started: datetime, **values: object) -> None:
+        self.run.record(self.run.entry(self.ds, status, started, meta=self.meta, contract=self.contract, **values))
+
+    def execute(self, *, force: bool, full: bool) -> Outcome:
+        ds = self.ds
+        started = utcnow()
+        clock = time.perf_counter()
+        workdir = Path(tempfile.mkdtemp(prefix=f"ctdss-{ds.id}-"))
+        try:
+            self.run.progress.started(ds)
+            return self._land(started, clock, workdir, force=force, full=full)
+        except UserError as exc:
+            self._record(Status.FAILED, started, error=str(exc))
+            return Outcome(ds, Status.FAILED, seconds=time.perf_counter() - clock, error=str(exc),
+                           unreachable=bool(getattr(exc, "unreachable", False)))
+        except BaseException as exc:
+            # An interruption (Ctrl-C) or a bug: the dataset's transaction is rolled back; record it, re-raise.
+            with contextlib.suppress(Exception):
+                self._record(Status.INTERRUPTED, started, error=f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _land(self, started: datetime, clock: float, workdir: Path, *, force: bool, full: bool) -> Outcome:
+        ds, run, source = self.ds, self.run, self.run.source
+        self.meta = meta = source.metadata(ds)
+        self.contract = contract = check_contract(ds, meta, run.registry.path)
+        rua = rows_updated_at(meta)
+        with session(run.db_path, run.lock_timeout) as con:
+            unchanged = not force and rua is not None and last_loaded(con, ds) == rua
+            window = None
+            if source.serves_windows and ds.refresh.mode is RefreshMode.WINDOW and not full:
+                window = window_start(con, ds)
+        if unchanged:
+            self._record(Status.SKIPPED, started, refresh=UNCHANGED)
+            return Outcome(ds, Status.SKIPPED, refresh=UNCHANGED)
+        refresh = refresh_label(window)
+        where = f"{ds.fields['month']} >= {ql(window)}" if window else None
+        files = source.fetch(ds, where, workdir, lambda n: run.progress.page(ds, n))
+        if not files:
+            raise no_rows(ds, window)
+        source.confirm_vintage(ds, rua)
+        pull = Pull(ds, meta, contract, files, run.load_id, run.loaded_at, source.synthetic, window)
+        with session(run.db_path, run.lock_timeout) as con:
+            source.check_rows(con, ds, files, contract.served)
+            rows, kept = land_dataset(con, run.registry.kind(ds.kind), pull,
+                                      run.entry(ds, Status.LOADED, started, meta=meta, contract=contract,
+                                                refresh=refresh))
+        return Outcome(ds, Status.LOADED, rows_landed=rows, rows_kept=kept, seconds=time.perf_counter() - clock,
+                       refresh=refresh, extras=contract.extras)
