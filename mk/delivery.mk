@@ -3,7 +3,7 @@
 export CTDSS_PUBLISHED_DB ?= warehouse/published/ct_dss.duckdb
 export CTDSS_EXPORTS_DIR ?= warehouse/exports
 DOCS_PORT ?= 8080
-REPORT ?= warehouse/report/participation.html
+export CTDSS_REPORT ?= warehouse/report/participation.html
 
 .PHONY: publish docs docs-generate report
 
@@ -20,4 +20,4 @@ docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:
 	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory target
 
 report: setup ## Write the static HTML participation report from the published file
-	$(BIN)/ctdss report --out $(REPORT)
+	$(BIN)/ctdss report

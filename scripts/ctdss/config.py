@@ -1,5 +1,5 @@
-"""Paths and settings, from the environment with safe defaults. Every environment variable the project reads is
-read here (and listed in the README's table of settings)."""
+"""Paths and settings, from the environment with safe defaults. Every environment variable the ctdss package reads
+is read here, and listed in the README's table of settings."""
 
 from __future__ import annotations
 
