@@ -15,7 +15,7 @@ SAMPLE := data/sample
 # Fragments for the delivery (publish, docs, report) and benchmark targets.
 -include mk/*.mk
 
-.PHONY: help setup sample load load-sample demo build dbt-build test lint fmt docs publish report bench clean
+.PHONY: help setup sample load load-sample demo build dbt-build test lint docs publish report bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
