@@ -42,14 +42,9 @@ class Dataset:
     id: str
     kind: str
     title: str
-    grain: str
     fields: dict[str, str]
     constants: dict[str, str] = field(default_factory=dict)
     refresh: Refresh = Refresh()
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({self.title})"
 
 
 @dataclass(frozen=True)
@@ -175,7 +170,6 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
         id=ds_id,
         kind=kind,
         title=str(entry.get("title", "")),
-        grain=str(entry.get("grain", "")),
         fields=fields,
         constants=constants,
         refresh=Refresh(mode=mode, window_months=window if mode is RefreshMode.WINDOW else None),

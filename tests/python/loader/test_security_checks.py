@@ -101,7 +101,7 @@ def test_a_dataset_id_cannot_walk_out_of_the_snapshot(tmp_path):
     from ctdss.registry import Dataset
 
     snap = data.write(tmp_path / "snap", data.datasets())
-    rogue = Dataset(id="../..", kind="program_annual", title="", grain="", fields={})
+    rogue = Dataset(id="../..", kind="program_annual", title="", fields={})
     with pytest.raises(UserError, match="outside the snapshot directory"):
         SnapshotSource(snap).metadata(rogue)
 
