@@ -24,6 +24,7 @@ REPORTS = [
     "reporting.rpt_town_participation_by_program",
     "reporting.rpt_town_participation_by_region",
     "reporting.rpt_program_family_trends_by_month",
+    "reporting.rpt_program_participation_by_month",
 ]
 DIMENSIONS = ["marts.dim_program", "marts.dim_town", "marts.dim_month"]
 # Published value columns of each rpt_ model, and the columns that make one of its published groups.
@@ -42,6 +43,10 @@ PUBLISHED = {
     "reporting.rpt_program_family_trends_by_month": (
         ["enrolments", "enrolments_lower", "enrolments_upper"],
         [["program_family", "calendar_year"]],
+    ),
+    "reporting.rpt_program_participation_by_month": (
+        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
+        [["program_code", "calendar_year"]],
     ),
 }
 
