@@ -3,7 +3,7 @@
 export CTDSS_PUBLISHED_DB ?= warehouse/published/ct_dss.duckdb
 export CTDSS_EXPORTS_DIR ?= warehouse/exports
 DOCS_PORT ?= 8080
-export CTDSS_REPORT ?= warehouse/report/participation.html
+export CTDSS_REPORT ?= warehouse/report
 
 .PHONY: publish docs docs-generate report
 
@@ -19,5 +19,5 @@ docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:
 	@echo "Serving the docs on http://127.0.0.1:$(DOCS_PORT)/static_index.html (Ctrl-C stops)"
 	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory target
 
-report: setup ## Write the static HTML participation report from the published file
+report: setup ## Write the participation report site (warehouse/report/index.html) from the published file
 	$(BIN)/ctdss report

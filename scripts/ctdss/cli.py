@@ -39,9 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", type=Path, help="the published DuckDB file")
     publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
 
-    report = sub.add_parser("report", help="write the static HTML participation report")
-    report.add_argument("--db", type=Path, help="the published DuckDB file")
-    report.add_argument("--out", type=Path, help="the HTML file to write")
+    report = sub.add_parser("report", help="write the static participation report site")
+    report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
+    report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
     return parser
 
 
@@ -122,8 +122,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ctdss import report
 
-    out = report.write_report(args.db or config.published_path(), args.out or config.report_path())
-    print(f"Wrote the participation report to {out}")
+    print(report.write_site(args.db or config.published_path(), args.out or config.report_path()))
     return 0
 
 

@@ -33,8 +33,8 @@ def exports_dir() -> Path:
 
 
 def report_path() -> Path:
-    """The HTML report: $CTDSS_REPORT, default warehouse/report/participation.html."""
-    return _path("CTDSS_REPORT", PROJECT_ROOT / "warehouse" / "report" / "participation.html")
+    """The folder the report site is written to: $CTDSS_REPORT, default warehouse/report."""
+    return _path("CTDSS_REPORT", PROJECT_ROOT / "warehouse" / "report")
 
 
 def portal_url() -> str:

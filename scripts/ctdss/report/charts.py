@@ -1,0 +1,110 @@
+"""Plotly figure specs (plain dicts, drawn by plotly.js in the page) from a chart's points.
+
+Every cell is drawn by its bounds: a band from the lower to the upper bound, which closes to a line where the
+count is exact, so a count known only as 0-4 (or a sum holding one) is never a point. A masked cell is a gap
+in its line, marked by a grey tick at the foot of the chart whose tooltip says "masked".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ctdss.report.queries import Break, Number, Point
+
+# Okabe and Ito's palette, which stays distinct under the common colour-vision deficiencies; yellow is last
+# because it is faint on white. Line styles vary too, so colour is never the only cue.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+DASHES = ("solid", "dash", "dot", "dashdot")
+MASKED_COLOUR = "#595959"
+BREAK_COLOUR = "#D55E00"
+CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def fmt(value: Number | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def cell_text(point: Point) -> str:
+    if point.is_masked:
+        return "masked"
+    if point.value is not None:
+        return fmt(point.value)
+    return f"{fmt(point.lower)} to {fmt(point.upper)} (bounds)"
+
+
+def _x(period: date | int) -> str | int:
+    return period.isoformat() if isinstance(period, date) else period
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _masked_trace(xs: list, texts: list[str]) -> dict:
+    """Masked cells on a hidden 0-1 axis, so the tick sits at the foot of the chart and means no count."""
+    return {"type": "scatter", "mode": "markers", "name": "masked (no count published)", "x": xs,
+            "y": [0.02] * len(xs), "yaxis": "y2", "customdata": texts, "hovertemplate": "%{customdata}<extra></extra>",
+            "marker": {"symbol": "line-ns-open", "size": 12, "color": MASKED_COLOUR, "line": {"width": 2}}}
+
+
+def _layout(measure: str, *, time_axis: bool) -> dict:
+    return {
+        "height": 420, "margin": {"l": 70, "r": 20, "t": 30, "b": 60}, "separators": ".,",
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
+        "hovermode": "x unified" if time_axis else "closest",
+        "legend": {"orientation": "h", "y": -0.18},
+        "yaxis": {"title": {"text": measure}, "rangemode": "tozero", "tickformat": ",d"},
+        "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
+        "xaxis": {"automargin": True},
+    }
+
+
+def line_figure(points: list[Point], measure: str, breaks: list[Break] = ()) -> dict:
+    by_series: dict[str, list[Point]] = {}
+    for point in points:
+        by_series.setdefault(point.series, []).append(point)
+    data: list[dict] = []
+    for n, (name, series) in enumerate(sorted(by_series.items())):
+        colour, xs = PALETTE[n % len(PALETTE)], [_x(p.period) for p in series]
+        line = {"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}
+        data.append({"type": "scatter", "mode": "lines", "x": xs, "y": [p.upper for p in series], "line": line,
+                     "legendgroup": name, "showlegend": False, "hoverinfo": "skip", "connectgaps": False})
+        data.append({"type": "scatter", "mode": "lines", "name": name, "x": xs, "y": [p.lower for p in series],
+                     "line": line, "legendgroup": name, "fill": "tonexty", "fillcolor": _rgba(colour, 0.25),
+                     "connectgaps": False, "customdata": [cell_text(p) for p in series],
+                     "hovertemplate": "%{customdata}<extra>" + name + "</extra>"})
+    masked = [p for p in points if p.is_masked]
+    if masked:
+        data.append(_masked_trace([_x(p.period) for p in masked], [f"{p.series}: masked" for p in masked]))
+    layout = _layout(measure, time_axis=True)
+    if points and isinstance(points[0].period, int):
+        layout["xaxis"].update(tickformat="d", dtick=1)
+    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": _x(b.first), "x1": _x(b.first),
+                         "y0": 0, "y1": 1, "line": {"color": BREAK_COLOUR, "width": 1, "dash": "dot"}}
+                        for b in breaks]
+    layout["annotations"] = [{"x": _x(b.first), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+                              "text": "&#9650;", "showarrow": False, "font": {"color": BREAK_COLOUR, "size": 10},
+                              "hovertext": f"Methodology break: {b.label}"} for b in breaks]
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def bar_figure(points: list[Point], measure: str) -> dict:
+    """One bar per series (a town or a program) for a single period: to the lower bound, whisker to the upper."""
+    shown = [p for p in points if not p.is_masked]
+    data = [{"type": "bar", "name": measure, "x": [p.series for p in shown], "y": [p.lower for p in shown],
+             "marker": {"color": PALETTE[0]}, "customdata": [cell_text(p) for p in shown],
+             "hovertemplate": "%{x}: %{customdata}<extra></extra>",
+             "error_y": {"type": "data", "symmetric": False, "array": [p.upper - p.lower for p in shown],
+                         "arrayminus": [0] * len(shown), "color": "#333333",
+                         "visible": any(p.upper != p.lower for p in shown)}}]
+    masked = [p for p in points if p.is_masked]
+    if masked:
+        data.append(_masked_trace([p.series for p in masked], [f"{p.series}: masked" for p in masked]))
+    layout = _layout(measure, time_axis=False)
+    # Masked categories keep their place among the others; the legend goes above the long slanted labels.
+    layout["xaxis"].update(type="category", tickangle=-35, categoryorder="array",
+                           categoryarray=[p.series for p in points])
+    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    layout["showlegend"] = bool(masked)
+    return {"data": data, "layout": layout, "config": CONFIG}

@@ -1,0 +1,27 @@
+// Draws each chart from the figure embedded in its page, and filters the town list as the reader types.
+// Loaded with `defer` after plotly.min.js, so the page is parsed and Plotly is defined when this runs.
+"use strict";
+
+// window.chartsDrawn settles once every chart is drawn, so a reader (or a test) can wait for it.
+window.chartsDrawn = Promise.all(Array.from(document.querySelectorAll("script.chart-spec"), (spec) => {
+  const figure = JSON.parse(spec.textContent);
+  return Plotly.newPlot(spec.dataset.target, figure.data, figure.layout, figure.config);
+}));
+
+const search = document.getElementById("town-search");
+if (search) {
+  const items = Array.from(document.querySelectorAll("#town-list li"));
+  const count = document.getElementById("town-count");
+  const apply = () => {
+    const query = search.value.trim().toLowerCase();
+    let shown = 0;
+    for (const item of items) {
+      const match = item.dataset.name.includes(query);
+      item.hidden = !match;
+      shown += match ? 1 : 0;
+    }
+    count.textContent = `${shown} of ${items.length} towns`;
+  };
+  search.addEventListener("input", apply);
+  apply();
+}
