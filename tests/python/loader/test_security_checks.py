@@ -45,7 +45,7 @@ def test_the_token_appears_nowhere_in_output_logs_audit_docs_exports_or_report(s
     assert docs.returncode == 0
     published = _cli(["publish", "--db", str(db), "--out", str(root / "pub.duckdb"), "--exports",
                       str(root / "exports")], env)
-    report = _cli(["report", "--db", str(root / "pub.duckdb"), "--out", str(root / "report.html")], env)
+    report = _cli(["report", "--db", str(root / "pub.duckdb"), "--out", str(root / "report")], env)
     assert published.returncode == 0 and report.returncode == 0, published.stderr + report.stderr
     outputs += [failed.stdout, failed.stderr, loaded.stdout, loaded.stderr, build.stdout, docs.stdout,
                 published.stdout, published.stderr, report.stdout]
@@ -122,7 +122,7 @@ def test_every_shipped_consumer_opens_the_published_file_read_only(built_warehou
                                 capture_output=True, text=True, timeout=60)
         assert writer.returncode != 0 and "lock" in writer.stderr.lower()  # the check can tell
         env = dbt_env(built_warehouse.db)
-        report = _cli(["report", "--db", str(pub), "--out", str(tmp_path / "report.html")], env)
+        report = _cli(["report", "--db", str(pub), "--out", str(tmp_path / "report")], env)
         assert report.returncode == 0, report.stderr
         import sqlalchemy as sa
 

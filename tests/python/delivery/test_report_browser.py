@@ -1,0 +1,106 @@
+"""The report site in headless Chromium, opened from disk: charts drawn with their series, the town search,
+no request leaving the machine, and screenshots to look at (warehouse/screenshots/report-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+from browser import png_colours
+from devtools import browser
+from warehouse_fixtures import query
+
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+PALETTE_BLUE = (0x00, 0x72, 0xB2)  # the first series colour of every chart
+# Each drawn chart: its id, the names of its legend entries, and how many SVG lines or bars plotly drew.
+CHARTS_JS = """window.chartsDrawn.then(() => Array.from(document.querySelectorAll('.js-plotly-plot'), (gd) => ({
+    id: gd.id,
+    series: gd.data.filter((t) => t.showlegend !== false && t.yaxis !== 'y2').map((t) => t.name),
+    bars: gd.data.filter((t) => t.type === 'bar').flatMap((t) => t.x),
+    lines: Array.from(gd.querySelectorAll('.scatterlayer .trace path.js-line'))
+        .filter((p) => (p.getAttribute('d') || '').length > 10).length,
+    drawnBars: gd.querySelectorAll('.barlayer .point path').length,
+    maskedTicks: gd.data.filter((t) => t.yaxis === 'y2').flatMap((t) => t.x),
+    drawnTicks: gd.querySelectorAll('.scatterlayer .trace .points path').length,
+})))"""
+
+
+@pytest.fixture(scope="module")
+def chromium_session():
+    with browser() as session:
+        yield session
+
+
+def _open(session, report_site, path: str, shot: str):
+    page = session.open((report_site.root / path).as_uri())
+    charts = {c["id"]: c for c in page.evaluate(CHARTS_JS)}
+    colours = png_colours(page.screenshot(shot))
+    assert len(colours) > 50, shot
+    assert any(_near(colour, PALETTE_BLUE) for colour in colours), f"{shot}: no chart colour on screen"
+    return page, charts
+
+
+def _near(colour: bytes, target: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) < 20 for a, b in zip(colour, target, strict=True))
+
+
+def _assert_local(page) -> None:
+    urls = page.requested_urls()
+    assert urls, "the recorder saw no request at all"
+    assert [u for u in urls if not u.startswith(LOCAL_SCHEMES)] == []
+
+
+def test_the_index_draws_the_family_trends_and_its_search_filters_the_towns(chromium_session, report_site):
+    page, charts = _open(chromium_session, report_site, "index.html", "report-index")
+    families = sorted(f for (f,) in query(report_site.published,
+                      "select distinct program_family from reporting.rpt_program_family_trends_by_month"))
+    for key in ("plot-family-monthly", "plot-family-annual"):
+        assert sorted(charts[key]["series"]) == families
+        assert charts[key]["lines"] >= 2 * len(families)  # each family: its lower and upper bound lines
+    towns = query(report_site.published, "select town_name, county_name, planning_region_name from marts.dim_town "
+                  "where not is_special")
+    expected = sorted(name for name, county, region in towns if "hartford" in f"{name} {county} {region}".lower())
+    page.type_into("#town-search", "Hartford")
+    shown = page.evaluate("Array.from(document.querySelectorAll('#town-list li:not([hidden])'), (li) => "
+                          "li.textContent.trim()).sort()")
+    assert shown == expected and "Hartford" in shown and len(shown) < len(towns)
+    assert page.evaluate("document.getElementById('town-count').textContent") == f"{len(expected)} of 169 towns"
+    _assert_local(page)
+    page.screenshot("report-index-search")
+
+
+def test_hartfords_page_draws_its_programs_with_masked_cells_apart(chromium_session, report_site):
+    page, charts = _open(chromium_session, report_site, "towns/hartford.html", "report-town-hartford")
+    published = sorted(p for (p,) in query(report_site.published, "select program_name from "
+                       "reporting.rpt_town_participation_by_program where town_key = 'hartford' and not is_suppressed"))
+    chart = charts["plot-by-program"]
+    assert sorted(chart["bars"]) == published and chart["drawnBars"] == len(published)
+    assert page.evaluate("document.querySelector('#rank table').rows.length") > 1
+    _assert_local(page)
+
+
+def test_a_town_with_masked_cells_draws_them_as_ticks_not_bars(chromium_session, report_site):
+    town, masked = query(report_site.published, """select town_key, list(program_name order by program_name)
+        from reporting.rpt_town_participation_by_program where is_suppressed
+        group by 1 order by count(*) desc, 1 limit 1""")[0]
+    page, charts = _open(chromium_session, report_site, f"towns/{town}.html", "report-town-masked")
+    chart = charts["plot-by-program"]
+    assert sorted(chart["maskedTicks"]) == sorted(masked) and chart["drawnTicks"] == len(masked)
+    assert set(chart["bars"]).isdisjoint(masked)
+    _assert_local(page)
+
+
+def test_a_program_page_draws_its_statewide_series_and_top_towns(chromium_session, report_site):
+    page, charts = _open(chromium_session, report_site, "programs/snap.html", "report-program-snap")
+    assert charts["plot-statewide"]["series"] == ["SNAP"] and charts["plot-statewide"]["lines"] == 2
+    top = [t for (t,) in query(report_site.published, """select town_name from
+        reporting.rpt_town_participation_by_program where program_code = 'SNAP' and not is_suppressed
+        order by recipient_count desc, town_name limit 15""")]
+    assert charts["plot-top-towns"]["bars"] == top and charts["plot-top-towns"]["drawnBars"] == 15
+    _assert_local(page)
+
+
+def test_a_request_off_the_machine_would_be_seen(chromium_session, report_site):
+    """The recorder is not blind: a page that asks for an http URL shows up in it."""
+    page = chromium_session.open((report_site.root / "index.html").as_uri())
+    page.evaluate("new Promise((done) => { const img = new Image(); img.onerror = img.onload = done; "
+                  "img.src = 'http://127.0.0.1:9/probe.png'; })")
+    assert "http://127.0.0.1:9/probe.png" in page.requested_urls()
