@@ -33,7 +33,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def expected_figures() -> list[str]:
-    names = ["1x.rows", "demo.wall_seconds"]
+    names = ["1x.rows", "demo.wall_seconds", "demo.report_seconds"]
     for landing in (*LANDINGS, "landing_emulator_next_month"):
         names += [f"1x.{landing}.{m}" for m in ("rows_per_second", "seconds", "peak_rss_mb")]
     names += ["1x.emulator_vs_baseline", "1x.snapshot_vs_baseline"]
@@ -92,7 +92,7 @@ def test_the_page_reports_each_target(smoke: dict) -> None:
         "Landing from a snapshot", "Peak RSS of the loader, flat with size",
         "Landing through the emulator vs the naive baseline", "dbt build of the marts on the largest table",
         "Incremental new month: the largest table's marts", "Incremental new month: the whole `dbt build`",
-        "`make demo` after install",
+        "`make demo` after install", "`make report` on the sample (every page, CSV and asset)",
     } <= names
     assert all(isinstance(t["met"], bool) for t in smoke["targets"])
     page = smoke["_markdown"]
