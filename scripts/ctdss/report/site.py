@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from ctdss.report import charts, queries
-from ctdss.report.queries import Break, Point, Program, SourceRows, Town
+from ctdss.report.queries import Break, Point, Program, Rank, SourceRows, Town
 from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, ChartSpec, Grain
 
 
@@ -35,8 +35,10 @@ class ChartView:
 
 @dataclass(frozen=True)
 class Missing:
+    """A chart the page cannot draw, and why, in a sentence for the reader."""
+
     spec: ChartSpec
-    tables: str
+    reason: str
 
 
 @dataclass
@@ -88,7 +90,7 @@ def chart_view(spec: ChartSpec, loaded: SourceRows, subject: str, csv_stem: str,
                breaks: list[Break] = ()) -> ChartView | Missing:
     points = loaded.by_subject.get(subject, [])
     if not points:
-        return Missing(spec, loaded.source.table)
+        return Missing(spec, f"{loaded.source.table} has no rows for this page.")
     rows, drawn, note = _top(spec, points) if spec.top else (points, points, "")
     if len({p.period for p in drawn}) == 1:
         figure = charts.bar_figure(drawn, spec.measure)
@@ -99,17 +101,23 @@ def chart_view(spec: ChartSpec, loaded: SourceRows, subject: str, csv_stem: str,
                      note)
 
 
+Loaded = dict[str, SourceRows | Missing]
+
+
 def _load(con: duckdb.DuckDBPyConnection, specs: tuple[ChartSpec, ...],
-          columns: dict[str, set[str]]) -> dict[str, SourceRows | Missing]:
-    loaded: dict[str, SourceRows | Missing] = {}
+          columns: dict[str, set[str]]) -> Loaded:
+    loaded: Loaded = {}
     for spec in specs:
         source = queries.pick_source(spec, columns)
         loaded[spec.key] = (queries.chart_rows(con, spec, source) if source
-                            else Missing(spec, ", ".join(s.table for s in spec.sources)))
+                            else Missing(spec, f"Not published yet: this chart is drawn from "
+                                                 f"{' or '.join(s.table for s in spec.sources)}, which the "
+                                                 f"published file does not hold yet."))
     return loaded
 
 
-def _charts(specs, loaded, subject: str, stem: str, breaks: list[Break]) -> list[ChartView | Missing]:
+def _charts(specs: tuple[ChartSpec, ...], loaded: Loaded, subject: str, stem: str,
+            breaks: list[Break]) -> list[ChartView | Missing]:
     return [loaded[s.key] if isinstance(loaded[s.key], Missing) else chart_view(s, loaded[s.key], subject, stem,
                                                                                  breaks) for s in specs]
 
@@ -135,14 +143,14 @@ def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     return pages
 
 
-def _town_page(town: Town, common: dict, loaded, breaks: list[Break], ranks) -> Page:
+def _town_page(town: Town, common: dict, loaded: Loaded, breaks: list[Break], ranks: list[Rank]) -> Page:
     page = Page(f"towns/{town.key}.html", "town.html", town.name,
                 dict(common, town=town, breaks=breaks, ranks=ranks))
     page.charts = _charts(TOWN_CHARTS, loaded, town.key, town.key, breaks)
     return page
 
 
-def _program_page(program: Program, common: dict, loaded, breaks: list[Break]) -> Page:
+def _program_page(program: Program, common: dict, loaded: Loaded, breaks: list[Break]) -> Page:
     slug = program_slug(program.code)
     page = Page(f"programs/{slug}.html", "program.html", program.name,
                 dict(common, program=program, breaks=breaks))

@@ -190,7 +190,8 @@ def test_a_town_series_table_once_published_is_drawn_monthly_on_the_town_page(re
             "cash", "food", "medical", "other"}
     rows = csv_rows(site.out / "towns" / "andover.family-trend.csv")
     assert [r["series"] for r in rows if r["status"] == "masked"] == ["cash", "food", "medical", "other"]
-    assert "Not published yet" in (site.out / "towns" / "avon.html").read_text()  # a town the table lacks
+    assert "Not published yet" in (report_site.root / "towns" / "hartford.html").read_text()  # before the table
+    assert "has no rows for this page" in (site.out / "towns" / "avon.html").read_text()  # a town it lacks
 
 
 def test_a_town_series_table_lacking_a_column_fails_naming_the_spec_to_fix(report_site, tmp_path):
