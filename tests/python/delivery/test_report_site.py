@@ -88,7 +88,8 @@ def test_no_number_the_site_shows_lies_between_1_and_4(report_site):
 
 
 @pytest.mark.parametrize(("table", "csv_path", "series", "period", "masked", "where"), SHOWN_CELLS,
-                         ids=[f"{c[0].split('.')[1]}->{c[1].split('||')[-1].strip()}" for c in SHOWN_CELLS])
+                         ids=["town-by-program", "program-top-towns", "index-family-monthly", "index-family-annual",
+                              "program-statewide"])
 def test_every_rpt_cell_is_shown_and_every_masked_one_as_masked(report_site, table, csv_path, series, period,
                                                                   masked, where):
     cells = query(report_site.published,
