@@ -4,9 +4,9 @@ no request leaving the machine, and screenshots to look at (warehouse/screenshot
 from __future__ import annotations
 
 import pytest
-from browser import png_colours
-from devtools import browser
-from warehouse_fixtures import query
+from support.browser import png_colours
+from support.devtools import browser
+from support.warehouse_fixtures import query
 
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 PALETTE_BLUE = (0x00, 0x72, 0xB2)  # the first series colour of every chart

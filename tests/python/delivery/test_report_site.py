@@ -9,8 +9,8 @@ import zipfile
 
 import duckdb
 import pytest
-from report_pages import csv_rows, figures, headings, local_links, shown_figure_numbers, table_numbers
-from warehouse_fixtures import REPO, query
+from support.report_pages import csv_rows, figures, headings, local_links, shown_figure_numbers, table_numbers
+from support.warehouse_fixtures import REPO, query
 
 from ctdss.errors import UserError
 from ctdss.report import write_site

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from browser import FLAGS, SCREENSHOTS, chromium
+from support.browser import FLAGS, SCREENSHOTS, chromium
 
 TIMEOUT_S = 60
 # Chromium reads commands from fd 3 and writes replies and events to fd 4, each message ending with NUL.
