@@ -1,0 +1,105 @@
+"""The traced lineage as a graph over columns, with the two properties the project promises of it.
+
+- Complete: every column of every published table leads, edge by edge, to ends only: a portal field or
+  metadata key ("dataset id, fieldName"), a value the loader writes, a seed column, or a constant.
+- Masked: every column of a `rpt_` table whose value carries a published count (a path of value-carrying
+  edges reaches a raw `count` role column) passes a `masked` edge on every such path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ctdss.lineage.model import Edge, How, NodeType
+from ctdss.lineage.project import Project
+from ctdss.publish import PUBLISHED_SCHEMAS
+
+COUNT_ROLE = "count"
+ENDS = frozenset({NodeType.PORTAL, NodeType.LOADER, NodeType.CONSTANT, NodeType.SEED})
+Key = tuple[str, str]
+
+
+@dataclass
+class Lineage:
+    project: Project
+    edges: list[Edge]
+
+    def __post_init__(self) -> None:
+        self.upstream: dict[Key, list[Edge]] = defaultdict(list)
+        for edge in self.edges:
+            self.upstream[(edge.model, edge.column)].append(edge)
+        self._complete: dict[Key, bool] = {}
+        self._unmasked: dict[Key, list[Key] | None] = {}
+
+    # -- what is traced ----------------------------------------------------------------------------------------
+
+    def columns(self, published_only: bool = False) -> list[Key]:
+        return [(rel.label, column) for rel in self.project.relations.values()
+                if rel.type is not NodeType.SEED and (not published_only or _published(rel.schema, rel.type))
+                for column in rel.columns]
+
+    def published_relations(self) -> list[str]:
+        return sorted(r.label for r in self.project.relations.values() if _published(r.schema, r.type))
+
+    def tree(self, key: Key, include_tested: bool = False) -> list[tuple[Edge, list]]:
+        """The whole path of one column: each upstream edge with the tree of its upstream column."""
+        return [(edge, self.tree(edge.upstream_key, include_tested)
+                 if edge.upstream_key and edge.upstream_type not in ENDS else [])
+                for edge in self.upstream.get(key, []) if include_tested or How.TESTED not in edge.how]
+
+    # -- the checks --------------------------------------------------------------------------------------------
+
+    def incomplete(self) -> list[Key]:
+        """Published columns whose path does not reach an end on every branch."""
+        return [key for key in self.columns(published_only=True) if not self._is_complete(key, ())]
+
+    def unmasked_counts(self) -> dict[Key, list[Key]]:
+        """Count-carrying columns of rpt_ tables with a path to a raw count that no mask sits on."""
+        found = {}
+        for key in self.columns(published_only=True):
+            if key[0].split(".", 1)[1].startswith("rpt_"):
+                path = self._unmasked_path(key)
+                if path is not None:
+                    found[key] = path
+        return found
+
+    def carries_count(self, key: Key) -> bool:
+        return any(self._reaches_count(edge) for edge in self.upstream.get(key, []))
+
+    def _is_complete(self, key: Key, seen: tuple[Key, ...]) -> bool:
+        if key not in self._complete:
+            edges = self.upstream.get(key, [])
+            self._complete[key] = bool(edges) and key not in seen and all(
+                e.upstream_type in ENDS or (e.upstream_key is not None and self._is_complete(e.upstream_key,
+                                                                                         (*seen, key)))
+                for e in edges)
+        return self._complete[key]
+
+    def _unmasked_path(self, key: Key) -> list[Key] | None:
+        """A path of value edges from `key` to a raw count column with no masked edge on it, if there is one."""
+        if key in self._unmasked:
+            return self._unmasked[key]
+        self._unmasked[key] = None  # a cycle finds no path
+        for edge in self.upstream.get(key, []):
+            if not edge.carries_value or How.MASKED in edge.how or edge.upstream_key is None:
+                continue
+            if edge.upstream_type is NodeType.SOURCE and edge.upstream_column == COUNT_ROLE:
+                self._unmasked[key] = [key, edge.upstream_key]
+                break
+            rest = self._unmasked_path(edge.upstream_key)
+            if rest is not None:
+                self._unmasked[key] = [key, *rest]
+                break
+        return self._unmasked[key]
+
+    def _reaches_count(self, edge: Edge, depth: int = 0) -> bool:
+        if not edge.carries_value or edge.upstream_key is None or depth > 50:
+            return False
+        if edge.upstream_type is NodeType.SOURCE and edge.upstream_column == COUNT_ROLE:
+            return True
+        return any(self._reaches_count(e, depth + 1) for e in self.upstream.get(edge.upstream_key, []))
+
+
+def _published(schema: str, node_type: NodeType) -> bool:
+    return node_type is NodeType.MODEL and schema in PUBLISHED_SCHEMAS
