@@ -43,10 +43,18 @@ class Lineage:
         return sorted(r.label for r in self.project.relations.values() if _published(r.schema, r.type))
 
     def tree(self, key: Key, include_tested: bool = False) -> list[tuple[Edge, list]]:
-        """The whole path of one column: each upstream edge with the tree of its upstream column."""
+        """The whole path of one column: each upstream edge with the tree of its upstream column.
+
+        Edges that only decide a condition (`tested`) are left out unless asked for, or unless no column feeds
+        the value itself (a flag computed from a comparison, a month name chosen by the month number).
+        """
+        edges = self.upstream.get(key, [])
+        carried = [e for e in edges if How.TESTED not in e.how]
+        from_columns = [e for e in carried if e.upstream_type is not NodeType.CONSTANT]
+        shown = edges if include_tested or not from_columns else carried
         return [(edge, self.tree(edge.upstream_key, include_tested)
                  if edge.upstream_key and edge.upstream_type not in ENDS else [])
-                for edge in self.upstream.get(key, []) if include_tested or How.TESTED not in edge.how]
+                for edge in shown]
 
     # -- the checks --------------------------------------------------------------------------------------------
 

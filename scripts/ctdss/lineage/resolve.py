@@ -109,6 +109,10 @@ class ModelTracer:
             for hit in self._trace_reference(scope, column):
                 hits.append(Hit(hit.relation, hit.column, _join(hit.how, labels), hit.constant))
             hits += self._normalised_keys(scope, column)
+        for literal in shapes.branch_literals(projection):
+            labels = shapes.step_labels(literal, projection, lambda flag: self._is_flag(scope, flag))
+            if How.TESTED not in labels:
+                hits.append(Hit(None, None, (How.CONSTANT, *labels), literal.sql(dialect=DIALECT)))
         generated = shapes.generated_value(projection)
         if not columns or generated is not None:
             value = (generated or projection.unalias()).sql(dialect=DIALECT)

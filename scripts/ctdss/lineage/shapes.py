@@ -32,8 +32,8 @@ CONDITIONS = (exp.Predicate, exp.Connector, exp.Not, exp.Exists)
 FlagTest = Callable[[exp.Column], bool]
 
 
-def step_labels(column: exp.Column, root: exp.Expr, is_flag: FlagTest) -> list[How]:
-    """The labels met walking from one column reference up to the projection `root`, innermost first."""
+def step_labels(column: exp.Expr, root: exp.Expr, is_flag: FlagTest) -> list[How]:
+    """The labels met walking from one column reference (or literal) up to the projection `root`, innermost first."""
     labels: list[How] = []
     child, node = column, column.parent
     while child is not root and node is not None and not isinstance(node, exp.Alias):
@@ -117,6 +117,23 @@ def generated_value(projection: exp.Expr) -> exp.Expr | None:
         if not isinstance(node, exp.Count) or isinstance(node.this, exp.Star) or node.this is None:
             return node
     return None
+
+
+def branch_literals(projection: exp.Expr) -> list[exp.Expr]:
+    """Literals a case returns (`case month when 1 then 'January' ...`): constants the column can take.
+
+    The number a bound puts in place of a published 0 is part of the `bounded` step, not a separate constant.
+    """
+    found = []
+    for literal in projection.find_all(exp.Literal, exp.Boolean):
+        parent = literal.parent
+        if isinstance(parent, exp.If) and literal is parent.args.get("true"):
+            case = parent.parent
+            if not (isinstance(case, exp.Case) and is_bound(case)):
+                found.append(literal)
+        elif isinstance(parent, exp.Case) and literal is parent.args.get("default"):
+            found.append(literal)
+    return found
 
 
 def is_case_folded(expression: exp.Expr) -> bool:

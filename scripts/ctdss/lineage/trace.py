@@ -24,7 +24,7 @@ def trace_project(project: Project, registry: Registry) -> list[Edge]:
             tracer = ModelTracer(relation, schema, tables)
             relation.columns = tracer.columns()
             for column in relation.columns:
-                edges += _edges(relation, column, tracer.trace(column))
+                edges += column_edges(relation, column, tracer.trace(column))
             if relation.type is NodeType.SNAPSHOT:
                 edges += snapshot_edges(relation)
                 relation.columns += list(SNAPSHOT_META_COLUMNS)
@@ -37,7 +37,7 @@ def _add(schema: Schema, relation: Relation, columns: list[str]) -> None:
     schema.setdefault(database, {}).setdefault(name_schema, {})[name] = {c: "unknown" for c in columns}
 
 
-def _edges(relation: Relation, column: str, hits: tuple[Hit, ...]) -> list[Edge]:
+def column_edges(relation: Relation, column: str, hits: tuple[Hit, ...]) -> list[Edge]:
     """One edge per distinct way an upstream column feeds `column`.
 
     A column that only decides a condition (a mask's flag, a case's test) gets one `tested` edge, whatever the
