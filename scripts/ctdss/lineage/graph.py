@@ -18,6 +18,7 @@ from ctdss.publish import PUBLISHED_SCHEMAS
 COUNT_ROLE = "count"
 ENDS = frozenset({NodeType.PORTAL, NodeType.LOADER, NodeType.CONSTANT, NodeType.SEED})
 Key = tuple[str, str]
+PLAIN = {How.PASSED, How.RENAMED}
 
 
 @dataclass
@@ -42,19 +43,37 @@ class Lineage:
     def published_relations(self) -> list[str]:
         return sorted(r.label for r in self.project.relations.values() if _published(r.schema, r.type))
 
-    def tree(self, key: Key, include_tested: bool = False) -> list[tuple[Edge, list]]:
+    def tree(self, key: Key, include_tested: bool = False, rows: dict[Key, str] | None = None) -> list:
         """The whole path of one column: each upstream edge with the tree of its upstream column.
 
         Edges that only decide a condition (`tested`) are left out unless asked for, or unless no column feeds
         the value itself (a flag computed from a comparison, a month name chosen by the month number).
+        `rows` holds what is known of the rows at `key` (a fact's `where dataset_kind = ...`): union branches
+        those rows cannot come from are left out. The checks do not prune: they hold on every branch.
         """
+        rows = rows or {}
         edges = self.upstream.get(key, [])
         carried = [e for e in edges if How.TESTED not in e.how]
         from_columns = [e for e in carried if e.upstream_type is not NodeType.CONSTANT]
         shown = edges if include_tested or not from_columns else carried
-        return [(edge, self.tree(edge.upstream_key, include_tested)
-                 if edge.upstream_key and edge.upstream_type not in ENDS else [])
-                for edge in shown]
+        branches = []
+        for edge in shown:
+            if any(rows.get((edge.model, c), v) != v for c, v in edge.branch_condition):
+                continue  # a union branch the rows at `key` cannot come from
+            children = []
+            if edge.upstream_key and edge.upstream_type not in ENDS:
+                children = self.tree(edge.upstream_key, include_tested, self._upstream_rows(edge, rows))
+            branches.append((edge, children))
+        return branches
+
+    def _upstream_rows(self, edge: Edge, rows: dict[Key, str]) -> dict[Key, str]:
+        """What holds for the upstream rows of an edge: its where, and what held here, through plain references."""
+        known = {(edge.upstream_model, column): value for column, value in edge.upstream_filter}
+        for (model, column), value in rows.items():
+            for plain in self.upstream.get((model, column), []):
+                if plain.upstream_model == edge.upstream_model and set(plain.how) <= PLAIN:
+                    known[(plain.upstream_model, plain.upstream_column)] = value
+        return known
 
     # -- the checks --------------------------------------------------------------------------------------------
 

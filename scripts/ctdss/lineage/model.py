@@ -52,6 +52,9 @@ class Edge:
     upstream_type: NodeType
     how: tuple[How, ...]
     constant_value: str | None = None
+    # `column = literal` pairs: a where on the upstream rows the edge reads; the union branch of `model` it is in
+    upstream_filter: tuple[tuple[str, str], ...] = ()
+    branch_condition: tuple[tuple[str, str], ...] = ()
 
     @property
     def carries_value(self) -> bool:
@@ -66,6 +69,10 @@ class Edge:
     @property
     def how_text(self) -> str:
         return ", ".join(self.how)
+
+    @staticmethod
+    def condition_text(condition: tuple[tuple[str, str], ...]) -> str | None:
+        return " and ".join(f"{column} = {value}" for column, value in condition) or None
 
 
 class LineageError(UserError):

@@ -28,14 +28,27 @@ DIALECT = "duckdb"
 Schema = dict[str, dict[str, dict[str, dict[str, str]]]]
 
 
+Condition = tuple[tuple[str, str], ...]  # (column, SQL literal) pairs that hold for the rows an edge feeds
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One way an output column is computed: from `relation.column` (or a constant), through `how`."""
+    """One way an output column is computed: from `relation.column` (or a constant), through `how`.
+
+    `filters` are the `where column = literal` conditions met on the way, on columns of `relation`; `branch`
+    holds the literal columns of the union branch the hit comes through, by the union's column names.
+    """
 
     relation: Relation | None
     column: str | None
     how: tuple[How, ...]
     constant: str | None = None
+    filters: Condition = ()
+    branch: Condition = ()
+
+    def under(self, how: tuple[How, ...], filters: Condition = (), branch: Condition = ()) -> Hit:
+        return Hit(self.relation, self.column, how, self.constant,
+                   tuple(dict.fromkeys((*self.filters, *filters))), self.branch or branch)
 
 
 class ModelTracer:
@@ -96,7 +109,9 @@ class ModelTracer:
             branch_name = name if by_name else branch_names[names.index(name)]
             if by_name and branch_name not in branch_names:
                 continue  # union by name fills a column a branch lacks with null
-            hits += self._trace(branch, branch_name)
+            nested = isinstance(branch.expression, exp.SetOperation)  # its own branches say which is which
+            constants = () if nested else self._branch_constants(branch, names, by_name)
+            hits += [h.under(h.how, branch=constants) for h in self._trace(branch, branch_name)]
         return hits
 
     def _trace_projection(self, scope: Scope, projection: exp.Expr) -> list[Hit]:
@@ -104,10 +119,12 @@ class ModelTracer:
             self._fail("a scalar subquery in a projection (not supported: move it into a CTE and join it)")
         hits: list[Hit] = []
         columns = list(projection.find_all(exp.Column))
+        filters = self._filters(scope)
         for column in columns:
             labels = shapes.step_labels(column, projection, lambda flag: self._is_flag(scope, flag))
             for hit in self._trace_reference(scope, column):
-                hits.append(Hit(hit.relation, hit.column, _join(hit.how, labels), hit.constant))
+                own = tuple((c, v) for rel, c, v in filters if rel is hit.relation)
+                hits.append(hit.under(_join(hit.how, labels), own))
             hits += self._normalised_keys(scope, column)
         for literal in shapes.branch_literals(projection):
             labels = shapes.step_labels(literal, projection, lambda flag: self._is_flag(scope, flag))
@@ -145,6 +162,49 @@ class ModelTracer:
 
     # -- the rules that need more than the projection ----------------------------------------------------------
 
+    def _branch_constants(self, branch: Scope, names: list[str], by_name: bool) -> Condition:
+        """The columns a union branch sets to a literal (`'program_annual' as dataset_kind`), by the union's names."""
+        found = []
+        for position, projection in enumerate(_selects(branch.expression).selects):
+            value = projection.unalias()
+            if isinstance(value, exp.Column):
+                value = self._defining(branch, value)
+            name = projection.alias_or_name if by_name else (names[position] if position < len(names) else None)
+            if name and isinstance(value, exp.Literal):
+                found.append((name, value.sql(dialect=DIALECT)))
+        return tuple(found)
+
+    def _filters(self, scope: Scope) -> list[tuple[Relation, str, str]]:
+        """The `column = literal` conjuncts of a select's where, on plain columns of the tables it reads."""
+        where = scope.expression.args.get("where") if isinstance(scope.expression, exp.Select) else None
+        found = []
+        for conjunct in (where.this.flatten() if where is not None and isinstance(where.this, exp.And)
+                         else [where.this] if where is not None else []):
+            if not isinstance(conjunct, exp.EQ):
+                continue
+            column, literal = conjunct.this, conjunct.expression
+            if isinstance(column, exp.Literal):
+                column, literal = literal, column
+            if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal)):
+                continue
+            plain = self._plain_origin(scope, column)
+            if plain is not None:
+                found.append((*plain, literal.sql(dialect=DIALECT)))
+        return found
+
+    def _plain_origin(self, scope: Scope, column: exp.Column) -> tuple[Relation, str] | None:
+        """The table column a reference is, through plain references only."""
+        source = scope.sources.get(column.table)
+        while isinstance(source, Scope) and isinstance(source.expression, exp.Select):
+            projection = _projection(source.expression, column.name)
+            inner = projection.unalias() if projection is not None else None
+            if not isinstance(inner, exp.Column):
+                return None
+            column, source = inner, source.sources.get(inner.table)
+        if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+            return (self._table(source), column.name)
+        return None
+
     def _is_flag(self, scope: Scope, column: exp.Column) -> bool:
         """Whether the column is, through plain references, the suppression macro's `is_suppressed` output."""
         name = column.name
@@ -170,8 +230,8 @@ class ModelTracer:
             if not any(shapes.is_case_folded(self._defining(scope, c)) for c in key.find_all(exp.Column)):
                 continue
             for key_column in key.find_all(exp.Column):
-                hits += [Hit(h.relation, h.column, (How.NORMALISED,), h.constant)
-                         for h in self._trace_reference(scope, key_column) if h.relation is not None]
+                hits += [h.under((How.NORMALISED,)) for h in self._trace_reference(scope, key_column)
+                         if h.relation is not None]
         return hits
 
     def _reads_only_seeds(self, source: Scope | exp.Table) -> bool:

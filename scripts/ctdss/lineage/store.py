@@ -25,12 +25,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
                        "aggregated, computed, masked, tested (only a condition on the value), constant, landed."),
     "constant_value": ("varchar", "The SQL of the constant, or the registry's constant, when upstream_type is "
                                   "constant."),
+    "upstream_filter": ("varchar", "The `column = value` conditions on the upstream rows the edge reads (a where "
+                                   "in the model), e.g. dataset_kind = 'town_program_annual'; null for none."),
+    "branch_condition": ("varchar", "For a model that unions its inputs: the columns of `model` that identify the "
+                                    "rows this edge feeds (its union branch); null otherwise. An upstream_filter "
+                                    "on one of these columns selects the matching branches only."),
 }
 
 
 def rows(edges: list[Edge]) -> list[tuple]:
     return [(e.model, e.column, e.model_type.value, e.upstream_model, e.upstream_column, e.upstream_type.value,
-             e.how_text, e.constant_value) for e in edges]
+             e.how_text, e.constant_value, Edge.condition_text(e.upstream_filter),
+             Edge.condition_text(e.branch_condition)) for e in edges]
 
 
 def write_table(db: Path, edges: list[Edge]) -> None:

@@ -23,8 +23,12 @@ def trace_project(project: Project, registry: Registry) -> list[Edge]:
             _add(schema, relation, relation.declared)  # what {{ this }} has, for an incremental model
             tracer = ModelTracer(relation, schema, tables)
             relation.columns = tracer.columns()
-            for column in relation.columns:
-                edges += column_edges(relation, column, tracer.trace(column))
+            hits = {column: tracer.trace(column) for column in relation.columns}
+            # A union branch's literal columns say which rows an edge feeds only where the model publishes
+            # them as such: output columns that are nothing but constants (dataset_kind).
+            labels = {c for c, column_hits in hits.items() if all(h.relation is None for h in column_hits)}
+            for column, column_hits in hits.items():
+                edges += column_edges(relation, column, column_hits, labels)
             if relation.type is NodeType.SNAPSHOT:
                 edges += snapshot_edges(relation)
                 relation.columns += list(SNAPSHOT_META_COLUMNS)
@@ -37,7 +41,8 @@ def _add(schema: Schema, relation: Relation, columns: list[str]) -> None:
     schema.setdefault(database, {}).setdefault(name_schema, {})[name] = {c: "unknown" for c in columns}
 
 
-def column_edges(relation: Relation, column: str, hits: tuple[Hit, ...]) -> list[Edge]:
+def column_edges(relation: Relation, column: str, hits: tuple[Hit, ...],
+                 labels: set[str] | frozenset[str] = frozenset()) -> list[Edge]:
     """One edge per distinct way an upstream column feeds `column`.
 
     A column that only decides a condition (a mask's flag, a case's test) gets one `tested` edge, whatever the
@@ -48,10 +53,11 @@ def column_edges(relation: Relation, column: str, hits: tuple[Hit, ...]) -> list
     edges: list[Edge] = []
     for hit in hits:
         tested = How.TESTED in hit.how
+        branch = tuple((c, v) for c, v in hit.branch if c in labels)
         if hit.relation is None:
             if not tested:
                 edges.append(Edge(relation.label, column, relation.type, None, None, NodeType.CONSTANT, hit.how,
-                                  hit.constant))
+                                  hit.constant, branch_condition=branch))
             continue
         if tested and (hit.relation.unique_id, hit.column) in carried:
             continue  # the same column also feeds the value itself; that edge says more
@@ -59,7 +65,7 @@ def column_edges(relation: Relation, column: str, hits: tuple[Hit, ...]) -> list
         if not TRANSFORMING & set(how) and hit.column != column:
             how = (*how, How.RENAMED)
         edges.append(Edge(relation.label, column, relation.type, hit.relation.label, hit.column, hit.relation.type,
-                          how or (How.PASSED,)))
+                          how or (How.PASSED,), upstream_filter=hit.filters, branch_condition=branch))
     return list(dict.fromkeys(edges))
 
 

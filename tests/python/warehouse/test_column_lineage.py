@@ -137,6 +137,8 @@ def test_the_column_tree_runs_from_the_report_to_the_portal_fields(built_warehou
     assert "masked" in lines[1] and "aggregated" in lines[1]
     assert any("bounded" in line for line in lines)
     assert any("socrata.gjf6-ig4b field `count`" in line for line in lines)
+    # the fact reads only the township rows of the union (where dataset_kind = ...): no other dataset shows
+    assert not any("chu7-5rrv" in line or "sx77-vjbh" in line for line in lines)
     indents = [len(line) - len(line.lstrip()) for line in lines[1:]]
     assert max(indents) > indents[0]
 
@@ -154,16 +156,21 @@ def test_publish_copies_the_lineage_to_the_published_file_and_exports(traced: Pa
     assert "marts.column_lineage" in {t["name"] for t in manifest["tables"]}
 
 
-def test_the_docs_site_ends_each_published_column_with_its_path(built_warehouse: BuiltWarehouse, traced: Path,
-                                                                 tmp_path: Path):
-    target = tmp_path / "target"
+@pytest.fixture(scope="module")
+def docs_target(built_warehouse: BuiltWarehouse, traced: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dbt docs generate --static` then `ctdss lineage --docs`, as `make docs` runs them, in a target of its own."""
+    target = tmp_path_factory.mktemp("docs") / "target"
     generated = run_dbt(["docs", "generate", "--static"], built_warehouse.env, target)
     assert generated.returncode == 0, generated.stdout[-3000:]
     result = _ctdss("lineage", "--manifest", str(target / "manifest.json"), "--db", str(traced), "--docs",
                     env=built_warehouse.env)
     assert result.returncode == 0, result.stderr
-    page = (target / "static_index.html").read_text()
-    manifest = json.loads((target / "manifest.json").read_text())
+    return target
+
+
+def test_the_docs_site_ends_each_published_column_with_its_path(docs_target: Path):
+    page = (docs_target / "static_index.html").read_text()
+    manifest = json.loads((docs_target / "manifest.json").read_text())
     published = {f"{n['schema']}.{n['alias']}": n for n in manifest["nodes"].values()
                  if n["resource_type"] == "model" and n["schema"] in ("marts", "reporting")}
     assert len(published) >= 10
@@ -177,6 +184,16 @@ def test_the_docs_site_ends_each_published_column_with_its_path(built_warehouse:
     assert missing == []
     example = published["reporting.rpt_town_participation_by_region"]["columns"]["recipient_count_upper"]
     assert "masked" in example["description"] and "socrata.gjf6-ig4b field `count`" in example["description"]
+
+
+def test_the_docs_page_of_a_report_shows_the_paths_in_the_browser(docs_target: Path):
+    from browser import dump_dom, serve
+
+    with serve(docs_target) as base:
+        dom = dump_dom(f"{base}/static_index.html#!/model/model.ctdss.rpt_town_participation_by_region")
+    assert "rpt_town_participation_by_region" in dom
+    assert "Lineage" in dom and "generated from the compiled SQL" in dom
+    assert "socrata.gjf6-ig4b field" in dom
 
 
 def test_a_model_that_bypasses_the_mask_on_one_column_fails_the_check(tmp_path: Path):

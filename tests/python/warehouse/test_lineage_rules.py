@@ -10,8 +10,8 @@ from ctdss.lineage.resolve import ModelTracer
 from ctdss.lineage.trace import column_edges
 
 
-def _trace(sql: str, upstream: dict[str, list[str]], seeds: tuple[str, ...] = ()) -> dict[str, set]:
-    """Trace `sql` as model marts.m over the given upstream relations; {column: {(upstream, column, how)}}."""
+def _model_edges(sql: str, upstream: dict[str, list[str]], seeds: tuple[str, ...] = ()) -> dict[str, list]:
+    """Trace `sql` as model marts.m over the given upstream relations: {column: [Edge]}."""
     tables, schema = {}, {}
     for label, columns in upstream.items():
         schema_name, name = label.split(".")
@@ -21,10 +21,17 @@ def _trace(sql: str, upstream: dict[str, list[str]], seeds: tuple[str, ...] = ()
         schema.setdefault("db", {}).setdefault(schema_name, {})[name] = {c: "unknown" for c in columns}
     model = Relation("model.p.m", NodeType.MODEL, "db", "marts", "m", sql=sql)
     tracer = ModelTracer(model, schema, tables)
+    hits = {column: tracer.trace(column) for column in tracer.columns()}
+    constants = {c for c, found in hits.items() if all(h.relation is None for h in found)}
+    return {column: column_edges(model, column, found, constants) for column, found in hits.items()}
+
+
+def _trace(sql: str, upstream: dict[str, list[str]], seeds: tuple[str, ...] = ()) -> dict[str, set]:
+    """{column: {(upstream relation.column, how, constant)}} of `sql` traced as model marts.m."""
     return {
         column: {(e.upstream_model and f"{e.upstream_model}.{e.upstream_column}", e.how, e.constant_value)
-                 for e in column_edges(model, column, tracer.trace(column))}
-        for column in tracer.columns()
+                 for e in edges}
+        for column, edges in _model_edges(sql, upstream, seeds).items()
     }
 
 
@@ -113,3 +120,20 @@ def test_a_union_traces_each_branch_by_position():
 def test_an_unknown_column_fails_naming_the_model():
     with pytest.raises(LineageError, match=r"marts\.m"):
         _trace("select missing_column from db.marts.up", UP)
+
+
+def test_a_where_on_a_plain_upstream_column_is_kept_as_the_edges_upstream_filter():
+    (edge,) = _model_edges("with up as (select * from db.marts.up) select n from up where a = 'x' and n > 0",
+                           UP)["n"]
+    assert edge.upstream_filter == (("a", "'x'"),)  # the comparison n > 0 is not an equality to a literal
+
+
+def test_the_literal_columns_of_a_union_branch_say_which_rows_each_edge_feeds():
+    edges = _model_edges(
+        """with one as (select 'one' as kind, a as v from db.marts.up),
+                two as (select 'two' as kind, b as v from db.marts.up)
+           select * from one union all select * from two""",
+        UP,
+    )
+    assert {(e.upstream_column, e.branch_condition) for e in edges["v"]} == {
+        ("a", (("kind", "'one'"),)), ("b", (("kind", "'two'"),))}
