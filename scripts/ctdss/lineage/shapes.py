@@ -43,8 +43,16 @@ def step_labels(column: exp.Expr, root: exp.Expr, is_flag: FlagTest) -> list[How
 
 
 def _labels(node: exp.Expr, child: exp.Expr, is_flag: FlagTest) -> list[How]:
-    if isinstance(node, (exp.Paren, exp.Distinct, exp.If)):
-        return [How.TESTED] if isinstance(node, exp.If) and child is node.this else []
+    if isinstance(node, (exp.Paren, exp.Distinct)):
+        return []
+    if isinstance(node, exp.If):  # a case's `when ... then`, or the if(c, a, b) function
+        if child is node.this:
+            return [How.TESTED]
+        return [] if isinstance(node.parent, exp.Case) else [How.COMPUTED]
+    if isinstance(node, exp.Filter):  # sum(x) filter (where c)
+        return [] if child is node.this else [How.TESTED]
+    if isinstance(node, exp.Where):
+        return [How.TESTED]
     if isinstance(node, exp.Cast):
         return [How.CAST]
     if isinstance(node, exp.Case):

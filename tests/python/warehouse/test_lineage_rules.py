@@ -63,6 +63,17 @@ def test_a_column_only_in_a_condition_is_tested_and_does_not_carry_the_value():
                             (None, (How.CONSTANT, How.COMPUTED), "0")}
 
 
+def test_conditions_of_if_and_aggregate_filters_are_tested():
+    edges = _trace("select if(flag, n, 0) as picked, sum(n) filter (where flag) as flagged from db.marts.up", UP)
+    assert edges["picked"] == {("marts.up.flag", (How.TESTED,), None), ("marts.up.n", (How.COMPUTED,), None)}
+    assert edges["flagged"] == {("marts.up.flag", (How.TESTED,), None), ("marts.up.n", (How.AGGREGATED,), None)}
+
+
+def test_constructs_sqlglot_cannot_place_fail_naming_the_model_and_column():
+    with pytest.raises(LineageError, match=r"marts\.m\.m .*scalar subquery"):
+        _trace("select (select max(n) from db.marts.up) as m from db.marts.up", UP)
+
+
 def test_a_zero_replaced_by_a_positive_bound_is_bounded():
     edges = _trace("select case when n = 0 then 4 else n end as upper, "
                    "case when n = 0 then 4 else a end as other from db.marts.up", UP)
