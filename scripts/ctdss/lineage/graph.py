@@ -91,9 +91,6 @@ class Lineage:
                     found[key] = path
         return found
 
-    def carries_count(self, key: Key) -> bool:
-        return any(self._reaches_count(edge) for edge in self.upstream.get(key, []))
-
     def _is_complete(self, key: Key, seen: tuple[Key, ...]) -> bool:
         if key not in self._complete:
             edges = self.upstream.get(key, [])
@@ -119,13 +116,6 @@ class Lineage:
                 self._unmasked[key] = [key, *rest]
                 break
         return self._unmasked[key]
-
-    def _reaches_count(self, edge: Edge, depth: int = 0) -> bool:
-        if not edge.carries_value or edge.upstream_key is None or depth > 50:
-            return False
-        if edge.upstream_type is NodeType.SOURCE and edge.upstream_column == COUNT_ROLE:
-            return True
-        return any(self._reaches_count(e, depth + 1) for e in self.upstream.get(edge.upstream_key, []))
 
 
 def _published(schema: str, node_type: NodeType) -> bool:

@@ -1,12 +1,14 @@
 """The link from the raw tables to the portal: the registry says which Socrata field fills each role column.
 
 Each raw role column of a kind is landed, for every dataset of that kind, from the `fieldName` the registry maps
-to the role, or from the constant the registry gives. The loader's provenance columns follow fixed rules, listed
-in PROVENANCE_RULES (the manual rules of the lineage step): a new provenance column without a rule fails.
+to the role, or from the constant the registry gives; a served field the registry does not map is landed under
+its served name. The loader's provenance columns follow fixed rules, listed in PROVENANCE_RULES (the manual
+rules of the lineage step).
 """
 
 from __future__ import annotations
 
+from ctdss.landing import PROVENANCE
 from ctdss.lineage.model import Edge, How, LineageError, NodeType
 from ctdss.lineage.project import Relation
 from ctdss.registry import ROLES, Dataset, Registry
@@ -64,8 +66,11 @@ def _edge(relation: Relation, column: str, dataset: Dataset) -> Edge:
     if column in ROLES:  # another dataset of the kind has the role; this one lands null
         return Edge(**base, upstream_model=portal, upstream_column=None, upstream_type=NodeType.CONSTANT,
                     how=(How.CONSTANT,), constant_value="null")
-    raise LineageError(
-        f"Cannot trace {relation.label}.{column}: it is neither a role of the registry's kind `{relation.kind}` "
-        f"nor a provenance column the loader writes. Add it to the registry entry, or a rule to "
-        f"ctdss.lineage.portal.PROVENANCE_RULES."
-    )
+    if column in {name for name, _ in PROVENANCE}:
+        raise LineageError(
+            f"Cannot trace {relation.label}.{column}: the loader writes this provenance column but the lineage "
+            f"step has no rule for it. Add one to ctdss.lineage.portal.PROVENANCE_RULES."
+        )
+    # The loader lands every served field the registry does not map under its served name.
+    return Edge(**base, upstream_model=portal, upstream_column=column, upstream_type=NodeType.PORTAL,
+                how=(How.LANDED,))

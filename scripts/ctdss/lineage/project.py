@@ -58,12 +58,6 @@ class Project:
     def by_key(self) -> dict[tuple[str, str, str], Relation]:
         return {rel.key: rel for rel in self.relations.values()}
 
-    def find(self, label: str) -> Relation:
-        for rel in self.relations.values():
-            if rel.label == label or rel.name == label:
-                return rel
-        raise KeyError(label)
-
 
 def read_project(manifest_path: Path, registry: Registry) -> Project:
     try:

@@ -148,3 +148,35 @@ def test_the_literal_columns_of_a_union_branch_say_which_rows_each_edge_feeds():
     )
     assert {(e.upstream_column, e.branch_condition) for e in edges["v"]} == {
         ("a", (("kind", "'one'"),)), ("b", (("kind", "'two'"),))}
+
+
+def _raw_edges(columns: list[str]) -> dict[str, set]:
+    from ctdss.lineage.portal import source_edges
+    from ctdss.registry import load_registry
+
+    relation = Relation("source.p.socrata.town_program_annual", NodeType.SOURCE, "db", "raw", "town_program_annual",
+                        columns=columns, kind="town_program_annual")
+    edges = source_edges(relation, load_registry())
+    return {c: {(e.upstream_model, e.upstream_column, e.how, e.constant_value) for e in edges if e.column == c}
+            for c in columns}
+
+
+def test_raw_columns_lead_to_the_registry_fields_constants_and_served_names():
+    from ctdss.registry import load_registry
+
+    (dataset,) = load_registry().kind("town_program_annual").datasets
+    portal = f"socrata.{dataset.id}"
+    edges = _raw_edges(["count", "year", "_source_row_id", "_source_dataset_id", "some_served_field"])
+    assert edges["count"] == {(portal, dataset.fields["count"], (How.LANDED,), None)}
+    assert edges["year"] == {(portal, None, (How.CONSTANT,), dataset.constants["year"])}
+    assert edges["_source_row_id"] == {(portal, ":id", (How.LANDED,), None)}
+    assert edges["_source_dataset_id"] == {(portal, None, (How.CONSTANT,), dataset.id)}
+    assert edges["some_served_field"] == {(portal, "some_served_field", (How.LANDED,), None)}
+
+
+def test_a_provenance_column_without_a_rule_fails(monkeypatch: pytest.MonkeyPatch):
+    from ctdss.lineage import portal
+
+    monkeypatch.delitem(portal.PROVENANCE_RULES, "_loaded_at")
+    with pytest.raises(LineageError, match="_loaded_at"):
+        _raw_edges(["_loaded_at"])
