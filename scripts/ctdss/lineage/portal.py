@@ -8,7 +8,7 @@ rules of the lineage step).
 
 from __future__ import annotations
 
-from ctdss.landing import PROVENANCE
+from ctdss.contract import PROVENANCE
 from ctdss.lineage.model import Edge, How, LineageError, NodeType
 from ctdss.lineage.project import Relation
 from ctdss.registry import ROLES, Dataset, Registry

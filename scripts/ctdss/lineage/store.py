@@ -41,7 +41,7 @@ def rows(edges: list[Edge]) -> list[tuple]:
 
 def write_table(db: Path, edges: list[Edge]) -> None:
     """Replace the table in one transaction, so a reader sees the old lineage or the new one."""
-    from ctdss.landing import connect
+    from ctdss.warehouse import connect
 
     con = connect(Path(db))
     target = f"{SCHEMA}.{TABLE}"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_fixtures import REPO, BuiltWarehouse, run_dbt
+from support.warehouse_fixtures import REPO, BuiltWarehouse, run_dbt
 
 from ctdss import publish as publishing
 from ctdss.lineage import LineageError, check, load_lineage
@@ -187,7 +187,7 @@ def test_the_docs_site_ends_each_published_column_with_its_path(docs_target: Pat
 
 
 def test_the_docs_page_of_a_report_shows_the_paths_in_the_browser(docs_target: Path):
-    from browser import dump_dom, serve
+    from support.browser import dump_dom, serve
 
     with serve(docs_target) as base:
         dom = dump_dom(f"{base}/static_index.html#!/model/model.ctdss.rpt_town_participation_by_region")
