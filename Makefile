@@ -40,9 +40,9 @@ dbt-build: setup ## Run dbt build (seeds, models, snapshots, tests) on the wareh
 	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/dbt build
 
-demo: load-sample dbt-build publish ## Set up, build and publish the warehouse offline from the synthetic sample
+demo: load-sample dbt-build lineage publish ## Set up, build and publish the warehouse offline from the synthetic sample
 
-build: load dbt-build publish ## Set up, build and publish the warehouse from the live portal
+build: load dbt-build lineage publish ## Set up, build and publish the warehouse from the live portal
 
 # sqlfluff renders models with dbt, which opens a DuckDB file: lint against a scratch one, never the warehouse.
 LINT_DB := target/lint/lint.duckdb

@@ -5,14 +5,18 @@ export CTDSS_EXPORTS_DIR ?= warehouse/exports
 DOCS_PORT ?= 8080
 export CTDSS_REPORT ?= warehouse/report
 
-.PHONY: publish docs docs-generate report
+.PHONY: publish lineage docs docs-generate report
 
 publish: setup ## Publish marts and reports atomically to the read-only file BI tools open, plus exports
 	$(BIN)/ctdss publish
 
-docs-generate: setup ## Generate the dbt docs as one static page (target/static_index.html)
+lineage: setup ## Trace every column to its portal field from the compiled SQL; write marts.column_lineage
+	$(BIN)/ctdss lineage
+
+docs-generate: setup ## Generate the dbt docs as one static page (target/static_index.html), with column lineage
 	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/dbt docs generate --static --quiet
+	$(BIN)/ctdss lineage --docs
 	@echo "Docs written to target/static_index.html"
 
 docs: docs-generate ## Generate the dbt docs and serve them on http://127.0.0.1:8080 (DOCS_PORT sets the port)

@@ -39,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", type=Path, help="the published DuckDB file")
     publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
 
+    lineage = sub.add_parser("lineage", help="trace every column to its portal field; write marts.column_lineage")
+    lineage.add_argument("--manifest", type=Path, help="dbt's manifest (default: target/manifest.json)")
+    lineage.add_argument("--db", type=Path, help="the working DuckDB file to write marts.column_lineage into")
+    lineage.add_argument("--column", metavar="SCHEMA.MODEL.COLUMN", help="print one column's whole path as a tree")
+    lineage.add_argument("--all", action="store_true", help="with --column: also show columns that only decide "
+                                                            "a condition (tested)")
+    lineage.add_argument("--docs", action="store_true", help="also add each published column's path to the docs "
+                                                             "site in the manifest's folder")
+
     report = sub.add_parser("report", help="write the static participation report site")
     report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
     report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
@@ -119,6 +128,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lineage(args: argparse.Namespace) -> int:
+    import ctdss.lineage as lineage
+    from ctdss.lineage.render import tree_text
+
+    manifest = args.manifest or config.PROJECT_ROOT / "target" / "manifest.json"
+    if args.column:
+        traced = lineage.load_lineage(manifest)
+        print(tree_text(traced, lineage.find_column(traced, args.column), include_tested=args.all))
+        return 0
+    result = lineage.run(manifest, args.db or config.warehouse_path())
+    print(result)
+    if args.docs:
+        from ctdss.lineage.docs import annotate_docs
+
+        count = annotate_docs(result.lineage, manifest.parent)
+        print(f"Added the lineage of {count} published columns to the docs site in {manifest.parent}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ctdss import report
 
@@ -131,6 +159,7 @@ COMMANDS = {
     "extract": cmd_extract,
     "sample": cmd_sample,
     "publish": cmd_publish,
+    "lineage": cmd_lineage,
     "report": cmd_report,
 }
 

@@ -1,0 +1,81 @@
+"""Column-level lineage from the project's own compiled SQL: every column traced to the Socrata field it comes from.
+
+`run()` reads dbt's manifest (project), traces every model and snapshot with sqlglot (resolve, shapes, trace),
+links the raw tables to the portal through the registry (portal), checks the graph (graph), writes
+`marts.column_lineage` (store) and, when asked, appends each published column's path to its description in the
+generated docs site (docs). A column that cannot be traced fails the step naming the model and the column.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctdss.lineage.graph import Lineage
+from ctdss.lineage.model import LineageError
+from ctdss.lineage.project import read_project
+from ctdss.lineage.trace import trace_project
+from ctdss.registry import Registry, load_registry
+
+__all__ = ["Lineage", "LineageError", "StepResult", "check", "find_column", "load_lineage", "run"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    lineage: Lineage
+    seconds: float
+
+    def __str__(self) -> str:
+        published = self.lineage.columns(published_only=True)
+        return (f"Traced {len(self.lineage.columns())} columns ({len(published)} published) and "
+                f"{len(self.lineage.edges)} edges in {self.seconds:.1f} s; every published column reaches the "
+                f"portal, a seed or a constant, and every published count passes a mask.")
+
+
+def load_lineage(manifest: Path, registry: Registry | None = None) -> Lineage:
+    registry = registry or load_registry()
+    project = read_project(manifest, registry)
+    return Lineage(project, trace_project(project, registry))
+
+
+def check(lineage: Lineage) -> None:
+    """Fail, naming the columns, when a published column's path is incomplete or a published count is unmasked."""
+    incomplete = lineage.incomplete()
+    if incomplete:
+        names = ", ".join(f"{m}.{c}" for m, c in incomplete[:10])
+        raise LineageError(
+            f"{len(incomplete)} published column(s) have no complete path to a portal field, seed or constant: "
+            f"{names}. Run `ctdss lineage --column <one of them>` to see where the path stops."
+        )
+    unmasked = lineage.unmasked_counts()
+    if unmasked:
+        paths = "; ".join(" <- ".join(f"{m}.{c}" for m, c in path) for path in list(unmasked.values())[:5])
+        raise LineageError(
+            f"{len(unmasked)} count-carrying column(s) of rpt_ tables reach a published count without passing "
+            f"the suppression mask: {paths}. Publish them through mask_if_suppressed() over suppress_cells()."
+        )
+
+
+def run(manifest: Path, db: Path | None) -> StepResult:
+    started = time.perf_counter()
+    lineage = load_lineage(manifest)
+    check(lineage)
+    if db is not None:
+        from ctdss.lineage.store import write_table
+
+        write_table(db, lineage.edges)
+    return StepResult(lineage, time.perf_counter() - started)
+
+
+def find_column(lineage: Lineage, name: str) -> tuple[str, str]:
+    """`schema.model.column` or `model.column`, as a traced column, or an error listing what to write."""
+    relation_name, _, column = name.rpartition(".")
+    for model, traced in lineage.columns():
+        if traced == column and relation_name in (model, model.split(".", 1)[1]):
+            return (model, traced)
+    raise LineageError(
+        f"No traced column `{name}`. Name it as schema.model.column, for example "
+        f"reporting.rpt_town_participation_by_region.recipient_count_upper (the schemas are those of the "
+        f"warehouse: staging, intermediate, marts, reporting, snapshots, raw)."
+    )

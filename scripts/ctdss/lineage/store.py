@@ -1,0 +1,63 @@
+"""`marts.column_lineage` in the working warehouse; `ctdss publish` copies it, with the marts, to BI tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ctdss.lineage.model import Edge
+
+SCHEMA = "marts"
+TABLE = "column_lineage"
+DESCRIPTION = ("One row per way a column is computed from one upstream column, one level up, for every column of "
+               "every model, snapshot and raw table (written by `ctdss lineage` from the compiled SQL). Follow "
+               "upstream_model and upstream_column to the next row; a path ends at a Socrata field, a value the "
+               "loader writes, a seed column or a constant.")
+COLUMNS: dict[str, tuple[str, str]] = {
+    "model": ("varchar", "The relation, as schema.name (`reporting.rpt_town_participation_by_region`)."),
+    "column_name": ("varchar", "The column of `model`."),
+    "model_type": ("varchar", "model, snapshot or source (a raw table the loader lands)."),
+    "upstream_model": ("varchar", "The relation it is computed from; `socrata.<4x4 id>` for a portal dataset, "
+                                  "`ctdss load` for the loader; null for a literal constant."),
+    "upstream_column": ("varchar", "The upstream column; for a portal dataset, the Socrata fieldName or metadata "
+                                   "key; null for a constant."),
+    "upstream_type": ("varchar", "model, seed, snapshot, source, portal, loader or constant."),
+    "how": ("varchar", "The steps on the way, upstream first: passed, renamed, cast, normalised, bounded, "
+                       "aggregated, computed, masked, tested (only a condition on the value), constant, landed."),
+    "constant_value": ("varchar", "The SQL of the constant, or the registry's constant, when upstream_type is "
+                                  "constant."),
+    "upstream_filter": ("varchar", "The `column = value` conditions on the upstream rows the edge reads (a where "
+                                   "in the model), e.g. dataset_kind = 'town_program_annual'; null for none."),
+    "branch_condition": ("varchar", "For a model that unions its inputs: the columns of `model` that identify the "
+                                    "rows this edge feeds (its union branch); null otherwise. An upstream_filter "
+                                    "on one of these columns selects the matching branches only."),
+}
+
+
+def rows(edges: list[Edge]) -> list[tuple]:
+    return [(e.model, e.column, e.model_type.value, e.upstream_model, e.upstream_column, e.upstream_type.value,
+             e.how_text, e.constant_value, Edge.condition_text(e.upstream_filter),
+             Edge.condition_text(e.branch_condition)) for e in edges]
+
+
+def write_table(db: Path, edges: list[Edge]) -> None:
+    """Replace the table in one transaction, so a reader sees the old lineage or the new one."""
+    from ctdss.warehouse import connect
+
+    con = connect(Path(db))
+    target = f"{SCHEMA}.{TABLE}"
+    try:
+        con.execute("begin")
+        con.execute(f"create schema if not exists {SCHEMA}")
+        con.execute(f"create or replace table {target} ("
+                    + ", ".join(f"{name} {kind}" for name, (kind, _) in COLUMNS.items()) + ")")
+        con.executemany(f"insert into {target} values ({', '.join('?' for _ in COLUMNS)})", rows(edges))
+        con.execute(f"comment on table {target} is '{_escape(DESCRIPTION)}'")
+        for name, (_, text) in COLUMNS.items():
+            con.execute(f"comment on column {target}.{name} is '{_escape(text)}'")
+        con.execute("commit")
+    finally:
+        con.close()
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
