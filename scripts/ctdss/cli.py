@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ctdss import config
+from ctdss import config, spark_cli
 from ctdss.errors import UserError
 
 
@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the static HTML participation report")
     report.add_argument("--db", type=Path, help="the published DuckDB file")
     report.add_argument("--out", type=Path, help="the HTML file to write")
+
+    spark_cli.add_parsers(sub)
     return parser
 
 
@@ -133,6 +135,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "publish": cmd_publish,
     "report": cmd_report,
+    **spark_cli.COMMANDS,
 }
 
 
