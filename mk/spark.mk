@@ -7,6 +7,8 @@ SPARK_DIR ?= $(CURDIR)/warehouse/spark
 # spark-test keeps its server, its raw Parquet files and its DuckDB build apart from `make spark-up`'s.
 SPARK_TEST_DIR := $(SPARK_DIR)/test
 SPARK_TEST_TARGET := target/spark-test
+# Extra arguments for the Spark dbt build, e.g. SPARK_BUILD_ARGS='--exclude-resource-type unit_test'.
+SPARK_BUILD_ARGS ?=
 
 .PHONY: spark-setup spark-up spark-down spark-test
 
@@ -44,7 +46,7 @@ spark-test: spark-setup ## Build the sample on Spark, run the dbt tests there an
 	cat $(SPARK_TEST_DIR)/spark-up.out; \
 	echo "spark-test: Spark up after $$((SECONDS - start)) s"; \
 	$(BIN)/dbt run-operation register_raw_tables "$${spark[@]}" --args "{location: $(SPARK_TEST_DIR)/raw}"; \
-	$(BIN)/dbt build "$${spark[@]}" --selector spark; \
+	$(BIN)/dbt build "$${spark[@]}" --selector spark $(SPARK_BUILD_ARGS); \
 	cp $(SPARK_TEST_TARGET)/spark/run_results.json $(SPARK_TEST_TARGET)/spark/build_results.json; \
 	$(BIN)/dbt run "$${spark[@]}" --select config.materialized:incremental; \
 	$(BIN)/ctdss spark compare --manifest $(SPARK_TEST_TARGET)/spark/manifest.json \
