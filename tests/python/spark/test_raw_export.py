@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_fixtures import SAMPLE, land_snapshot
+from support.warehouse_fixtures import SAMPLE, land_snapshot
 
 from ctdss.errors import UserError
 from ctdss.raw_export import export_raw
