@@ -1,5 +1,6 @@
 {#- A cast that yields null instead of failing on a value of the wrong shape. dbt's safe_cast is a plain cast
-    on DuckDB, so DuckDB gets its own try_cast; other engines fall back to dbt.safe_cast. -#}
+    on DuckDB and on Spark (where, with ANSI mode on, the Spark 4 default, a bad value fails the query), so both
+    get their own try_cast; other engines fall back to dbt.safe_cast. -#}
 
 {% macro try_cast(expression, data_type) -%}
     {{ return(adapter.dispatch('try_cast', 'ctdss')(expression, data_type)) }}
@@ -10,5 +11,9 @@
 {%- endmacro %}
 
 {% macro duckdb__try_cast(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro spark__try_cast(expression, data_type) -%}
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month_start_date',
         on_schema_change='append_new_columns',
+        **replace_partitions_config('month_start_date'),
     )
 }}
 
@@ -53,8 +52,8 @@ final as (
 ),
 
 -- An incremental run rebuilds whole months: the last refresh_window_months months already in the table
--- (DSS revises a month for three months after publication) and any newer month. The delete+insert strategy,
--- keyed on the month, replaces every row of those months. An empty table rebuilds everything.
+-- (DSS revises a month for three months after publication) and any newer month. The strategy (see the macro
+-- replace_partitions_config) replaces every row of those months. An empty table rebuilds everything.
 {% if is_incremental() %}
 
     refresh_window as (

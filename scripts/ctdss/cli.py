@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ctdss import config
+from ctdss import config, spark_cli
 from ctdss.errors import UserError
 
 
@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the static participation report site")
     report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
     report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
+
+    spark_cli.add_parsers(sub)
     return parser
 
 
@@ -161,6 +163,7 @@ COMMANDS = {
     "publish": cmd_publish,
     "lineage": cmd_lineage,
     "report": cmd_report,
+    **spark_cli.COMMANDS,
 }
 
 

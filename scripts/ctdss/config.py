@@ -55,3 +55,24 @@ def memory_limit() -> str:
     """DuckDB's memory limit for the loader's connection ($CTDSS_MEMORY_LIMIT, default 256MB). Beyond it DuckDB
     spills to disk, so the loader's memory stays flat however large a dataset is."""
     return os.environ.get("CTDSS_MEMORY_LIMIT", "256MB")
+
+
+def spark_host() -> str:
+    """Where dbt's `spark` target and `ctdss spark` find the Spark Thrift server: $CTDSS_SPARK_HOST."""
+    return os.environ.get("CTDSS_SPARK_HOST", "127.0.0.1")
+
+
+def spark_port() -> int:
+    """The Spark Thrift server's port: $CTDSS_SPARK_PORT, default 10000 (HiveServer2's usual port)."""
+    return int(os.environ.get("CTDSS_SPARK_PORT", "10000"))
+
+
+def spark_dir() -> Path:
+    """Everything the local Spark server writes (tables, metastore, raw Parquet, log, pid): $CTDSS_SPARK_DIR."""
+    value = os.environ.get("CTDSS_SPARK_DIR")
+    return Path(value).resolve() if value else PROJECT_ROOT / "warehouse" / "spark"
+
+
+def spark_start_timeout_seconds() -> float:
+    """How long `ctdss spark up` waits for the server to accept connections: $CTDSS_SPARK_START_TIMEOUT."""
+    return float(os.environ.get("CTDSS_SPARK_START_TIMEOUT", "180"))

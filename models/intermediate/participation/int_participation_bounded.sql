@@ -49,7 +49,7 @@ methodology_flags as (
     select
         source_dataset_id,
         source_row_id,
-        {{ dbt.listagg('event_key', "', '", 'order by event_key') }} as methodology_event_keys,
+        {{ ordered_listagg('event_key', "', '", 'event_key') }} as methodology_event_keys,
         {{ dbt.bool_or("break_type = 'restatement'") }} as has_restatement,
         {{ dbt.bool_or("break_type = 'definition_change'") }} as has_definition_change,
         {{ dbt.bool_or("break_type = 'address_logic'") }} as has_address_logic_change,

@@ -143,8 +143,9 @@ final as (
             published.enrolments_upper - year_over_year.prior_enrolments_lower as {{ dbt.type_bigint() }}
         ) as enrolments_yoy_change_upper,
         cast(
-            (published.enrolments - year_over_year.prior_enrolments) * 1.0
-            / nullif(year_over_year.prior_enrolments, 0) as {{ dbt.type_numeric() }}
+            {{ safe_divide(
+                'published.enrolments - year_over_year.prior_enrolments', 'year_over_year.prior_enrolments'
+            ) }} as {{ dbt.type_numeric() }}
         ) as enrolments_yoy_change_ratio,
         cast(
             case

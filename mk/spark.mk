@@ -1,0 +1,54 @@
+# The Spark target: the same dbt models on Apache Spark (dbt-spark over thrift), and their proof of equality with
+# the DuckDB build. Included by the Makefile, which defines VENV, BIN, STAMP and SAMPLE and exports
+# DBT_PROFILES_DIR. The Spark packages are the optional extra `.[spark]`, installed by their own stamp, so
+# `make setup` and `make demo` never download pyspark.
+SPARK_STAMP := $(VENV)/.spark-installed
+SPARK_DIR ?= $(CURDIR)/warehouse/spark
+# spark-test keeps its server, its raw Parquet files and its DuckDB build apart from `make spark-up`'s.
+SPARK_TEST_DIR := $(SPARK_DIR)/test
+SPARK_TEST_TARGET := target/spark-test
+# Extra arguments for the Spark dbt build, e.g. SPARK_BUILD_ARGS='--exclude-resource-type unit_test'.
+SPARK_BUILD_ARGS ?=
+
+.PHONY: spark-setup spark-up spark-down spark-test
+
+spark-setup: $(SPARK_STAMP) ## Install the optional Spark packages (dbt-spark, pyspark) into .venv (once)
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	@touch $@
+
+spark-up: spark-setup ## Start a local Spark Thrift server on 127.0.0.1:10000 (files in warehouse/spark/)
+	CTDSS_SPARK_DIR=$(SPARK_DIR) $(BIN)/ctdss spark up
+
+spark-down: ## Stop the Spark Thrift server that `make spark-up` started
+	CTDSS_SPARK_DIR=$(SPARK_DIR) $(BIN)/ctdss spark down
+
+# Builds the bundled sample on DuckDB and on Spark, runs the dbt tests on Spark, re-runs the incremental models
+# there (so insert_overwrite replaces partitions of an existing table), then compares every mart and rpt_ table.
+# The Thrift server starts while DuckDB builds, and is stopped on every exit, failures included.
+spark-test: spark-setup ## Build the sample on Spark, run the dbt tests there and compare every mart with DuckDB
+	@CTDSS_SPARK_DIR=$(SPARK_TEST_DIR) $(BIN)/ctdss spark down >/dev/null
+	@rm -rf $(SPARK_TEST_DIR) $(SPARK_TEST_TARGET) && mkdir -p $(SPARK_TEST_DIR)
+	@set -euo pipefail; \
+	export CTDSS_SPARK_DIR=$(SPARK_TEST_DIR) CTDSS_DB=$(SPARK_TEST_DIR)/duckdb/ct_dss.duckdb; \
+	duck=(--target dev --target-path $(SPARK_TEST_TARGET)/duckdb); \
+	spark=(--target spark --target-path $(SPARK_TEST_TARGET)/spark); \
+	start=$$SECONDS; \
+	$(BIN)/ctdss spark up > $(SPARK_TEST_DIR)/spark-up.out 2>&1 & up=$$!; \
+	trap 'wait $$up 2>/dev/null || true; $(BIN)/ctdss spark down' EXIT; trap 'exit 130' INT TERM; \
+	mkdir -p $$(dirname $$CTDSS_DB); \
+	$(BIN)/ctdss load --snapshot $(SAMPLE); \
+	$(BIN)/dbt build "$${duck[@]}" --exclude-resource-type test --exclude-resource-type unit_test; \
+	$(BIN)/ctdss export-raw --out $(SPARK_TEST_DIR)/raw; \
+	echo "spark-test: DuckDB built in $$((SECONDS - start)) s; waiting for the Spark Thrift server"; \
+	wait $$up || { cat $(SPARK_TEST_DIR)/spark-up.out; exit 1; }; \
+	cat $(SPARK_TEST_DIR)/spark-up.out; \
+	echo "spark-test: Spark up after $$((SECONDS - start)) s"; \
+	$(BIN)/dbt run-operation register_raw_tables "$${spark[@]}" --args "{location: $(SPARK_TEST_DIR)/raw}"; \
+	$(BIN)/dbt build "$${spark[@]}" --selector spark $(SPARK_BUILD_ARGS); \
+	cp $(SPARK_TEST_TARGET)/spark/run_results.json $(SPARK_TEST_TARGET)/spark/build_results.json; \
+	$(BIN)/dbt run "$${spark[@]}" --select config.materialized:incremental; \
+	$(BIN)/ctdss spark compare --manifest $(SPARK_TEST_TARGET)/spark/manifest.json \
+		--run-results $(SPARK_TEST_TARGET)/spark/build_results.json; \
+	echo "spark-test: passed in $$((SECONDS - start)) s"

@@ -1,0 +1,47 @@
+"""The local Spark Thrift server's guards: one-paragraph errors, and never signalling a process it did not start.
+
+Starting a real server is `make spark-test`'s job (it is kept out of `make test`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ctdss import spark_server
+from ctdss.errors import UserError
+from ctdss.spark_server import SparkServer
+
+
+def test_a_missing_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(UserError, match=r"no Java runtime was found.*apt-get install openjdk-17-jre-headless"):
+        spark_server.start(SparkServer("127.0.0.1", 1, tmp_path), timeout=1)
+    assert not (tmp_path / "thriftserver.pid").exists()
+
+
+def test_a_missing_pyspark_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spark_server.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(UserError, match=r"pyspark package is not installed.*make spark-setup"):
+        spark_server.spark_submit()
+
+
+def test_a_pid_file_naming_another_process_is_never_signalled(tmp_path: Path) -> None:
+    server = SparkServer("127.0.0.1", 1, tmp_path)
+    server.pid_file.write_text(f"{os.getpid()}\n")  # this test's own process: not a Thrift server
+    assert spark_server.running_pid(server) is None
+    assert spark_server.stop(server) is None
+    assert not server.pid_file.exists()
+
+
+def test_the_server_binds_one_address_and_keeps_its_files_in_its_folder(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    args = spark_server.command(SparkServer("127.0.0.1", 10123, tmp_path))
+    assert "hive.server2.thrift.bind.host=127.0.0.1" in args and "hive.server2.thrift.port=10123" in args
+    assert "spark.driver.bindAddress=127.0.0.1" in args and "spark.ui.enabled=false" in args
+    assert f"spark.sql.warehouse.dir={tmp_path / 'tables'}" in args
+    assert any(a.startswith("spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName="
+                            f"{tmp_path / 'metastore_db'};") for a in args)
+    assert f"-Dderby.system.home={tmp_path}" in args
