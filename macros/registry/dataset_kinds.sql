@@ -16,18 +16,18 @@
     {%- endif -%}
     {%- if kinds | length == 0 %}
     select
-        {{ dbt.cast('null', dbt.type_string()) }} as dataset_kind,
-        {{ dbt.cast('null', dbt.type_string()) }} as geography,
-        {{ dbt.cast('null', dbt.type_string()) }} as period_grain,
-        {{ dbt.cast('null', dbt.type_string()) }} as fact_series
+        cast(null as {{ dbt.type_string() }}) as dataset_kind,
+        cast(null as {{ dbt.type_string() }}) as geography,
+        cast(null as {{ dbt.type_string() }}) as period_grain,
+        cast(null as {{ dbt.type_string() }}) as fact_series
     {%- else -%}
         {%- for node in kinds | sort(attribute='name') %}
             {%- set meta = node.config.meta or node.meta %}
     select
-        {{ dbt.cast(dbt.string_literal(node.name), dbt.type_string()) }} as dataset_kind,
-        {{ dbt.cast(dbt.string_literal(meta.get('geography')), dbt.type_string()) }} as geography,
-        {{ dbt.cast(dbt.string_literal(meta.get('period')), dbt.type_string()) }} as period_grain,
-        {{ dbt.cast(dbt.string_literal(meta.get('series')), dbt.type_string()) }} as fact_series
+        cast({{ dbt.string_literal(node.name) }} as {{ dbt.type_string() }}) as dataset_kind,
+        cast({{ dbt.string_literal(meta.get('geography')) }} as {{ dbt.type_string() }}) as geography,
+        cast({{ dbt.string_literal(meta.get('period')) }} as {{ dbt.type_string() }}) as period_grain,
+        cast({{ dbt.string_literal(meta.get('series')) }} as {{ dbt.type_string() }}) as fact_series
             {%- if not loop.last %}
     union all
             {%- endif %}

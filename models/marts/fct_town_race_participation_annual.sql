@@ -6,8 +6,8 @@ participation_bounded as (
 
 ),
 
--- Quarantined rows (see qa_quarantined_rows), among them rows whose race no alias maps, are the only rows left
--- out.
+-- Quarantined rows (see qa_quarantined_rows), among them rows whose race no alias maps, are the only rows
+-- left out.
 final as (
 
     select

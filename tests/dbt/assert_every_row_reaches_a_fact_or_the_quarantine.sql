@@ -1,16 +1,6 @@
 -- Returns the rows that show a dataset whose staged rows are not all accounted for: every row must be in its
 -- fact, in qa_quarantined_rows or (where another dataset's row for the same cell was chosen) in
 -- qa_superseded_rows, exactly once.
-{%- set row_level = [
-    'fct_program_participation_annual',
-    'fct_town_program_participation_annual',
-    'fct_program_participation_monthly',
-    'fct_town_assistance_participation_monthly',
-    'fct_assistance_type_participation_annual',
-    'fct_town_race_participation_annual',
-    'qa_quarantined_rows',
-    'qa_superseded_rows',
-] %}
 with
 
 participation as (
@@ -31,14 +21,69 @@ staged as (
 ),
 
 accounted as (
-{% for model in row_level %}
+
     select
         source_dataset_id,
         count(*) as accounted_rows
-    from {{ ref(model) }}
+    from {{ ref('fct_program_participation_annual') }}
     group by source_dataset_id
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('fct_town_program_participation_annual') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('fct_program_participation_monthly') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('fct_town_assistance_participation_monthly') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('fct_assistance_type_participation_annual') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('fct_town_race_participation_annual') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('qa_quarantined_rows') }}
+    group by source_dataset_id
+
+    union all
+
+    select
+        source_dataset_id,
+        count(*) as accounted_rows
+    from {{ ref('qa_superseded_rows') }}
+    group by source_dataset_id
+
 ),
 
 accounted_by_dataset as (

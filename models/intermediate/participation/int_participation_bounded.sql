@@ -12,9 +12,9 @@ methodology_events as (
 
 ),
 
--- A row meets an event when the event's scope covers the period grain of the row's kind and the row's program,
--- and the event's effective period overlaps the row's period. Events that move counts between towns only
--- concern the kinds whose geography is `town`. Reversed events flag nothing: the counts were recounted.
+-- A row meets an event when the event's scope covers the period grain of the row's kind and the row's
+-- program, and the event's effective period overlaps the row's period. Events that move counts between towns
+-- only concern the kinds whose geography is `town`. Reversed events flag nothing: the counts were recounted.
 row_events as (
 
     select

@@ -1,52 +1,49 @@
-{#- Each staging model, its kind, and the staged column behind each common column (the others are null; a
-    statewide kind is at town `statewide`). -#}
-{%- set year = {'period_as_published': 'year_as_published', 'calendar_year': 'calendar_year'} -%}
-{%- set month = {
-    'period_as_published': 'month_as_published',
-    'calendar_year': 'calendar_year',
-    'month_start_date': 'month_start_date',
-} -%}
-{%- set town = {'town_key': 'town_key', 'town_as_published': 'town_as_published'} -%}
-{%- set program = {'program_code': 'program_code', 'program_as_published': 'program_as_published'} -%}
-{%- set assistance_type = {'program_code': 'program_code', 'program_as_published': 'assistance_type_as_published'} -%}
-{%- set staged = [
-    ('program_annual', 'stg_socrata__program_annual', [program, year]),
-    ('town_program_annual', 'stg_socrata__town_program_annual', [town, program, year]),
-    ('program_monthly', 'stg_socrata__program_monthly',
-        [program, month, {'medical_benefit_plan': 'medical_benefit_plan'}]),
-    ('town_assistance_monthly', 'stg_socrata__town_assistance_monthly', [
-        town, assistance_type, month,
-        {'assistance_type_code': 'assistance_type_code', 'medical_benefit_plan': 'medical_benefit_plan'},
-    ]),
-    ('town_assistance_annual', 'stg_socrata__town_assistance_annual', [town, assistance_type, year]),
-    ('assistance_annual', 'stg_socrata__assistance_annual', [assistance_type, year]),
-    ('town_race_annual', 'stg_socrata__town_race_annual',
-        [town, year, {'race_key': 'race_key', 'race_as_published': 'race_as_published'}]),
-] -%}
-{%- set null_text = dbt.cast('null', dbt.type_string()) -%}
-{%- set defaults = [
-    ('program_code', null_text),
-    ('program_as_published', null_text),
-    ('assistance_type_code', null_text),
-    ('race_key', null_text),
-    ('race_as_published', null_text),
-    ('town_key', "'statewide'"),
-    ('town_as_published', null_text),
-    ('medical_benefit_plan', null_text),
-    ('period_as_published', null_text),
-    ('calendar_year', dbt.cast('null', dbt.type_int())),
-    ('month_start_date', 'cast(null as date)'),
-] -%}
+{%- set null_text = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
+{%- set null_int = 'cast(null as ' ~ dbt.type_int() ~ ')' -%}
 
 with
 
-{% for kind, model, parts in staged %}
-{{ model }} as (
+program_annual as (
 
-    select * from {{ ref(model) }}
+    select * from {{ ref('stg_socrata__program_annual') }}
 
 ),
-{% endfor %}
+
+town_program_annual as (
+
+    select * from {{ ref('stg_socrata__town_program_annual') }}
+
+),
+
+program_monthly as (
+
+    select * from {{ ref('stg_socrata__program_monthly') }}
+
+),
+
+town_assistance_monthly as (
+
+    select * from {{ ref('stg_socrata__town_assistance_monthly') }}
+
+),
+
+town_assistance_annual as (
+
+    select * from {{ ref('stg_socrata__town_assistance_annual') }}
+
+),
+
+assistance_annual as (
+
+    select * from {{ ref('stg_socrata__assistance_annual') }}
+
+),
+
+town_race_annual as (
+
+    select * from {{ ref('stg_socrata__town_race_annual') }}
+
+),
 
 dataset_kinds as (
 
@@ -54,18 +51,26 @@ dataset_kinds as (
 
 ),
 
-unioned as (
-{% for kind, model, parts in staged %}
-    {%- set mapped = {} -%}
-    {%- for part in parts -%}{%- do mapped.update(part) -%}{%- endfor %}
+-- Every kind's rows on common columns: a column the kind does not have is null (a statewide kind is at town
+-- `statewide`); an assistance type is the row's program, as published.
+program_annual_rows as (
+
     select
-        '{{ kind }}' as dataset_kind,
+        'program_annual' as dataset_kind,
         source_dataset_id,
         source_row_id,
         load_id,
-        {%- for column, default in defaults %}
-        {{ mapped.get(column, default) }} as {{ column }},
-        {%- endfor %}
+        program_code,
+        program_as_published,
+        {{ null_text }} as assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        'statewide' as town_key,
+        {{ null_text }} as town_as_published,
+        {{ null_text }} as medical_benefit_plan,
+        year_as_published as period_as_published,
+        calendar_year,
+        cast(null as date) as month_start_date,
         count_as_published,
         count_issue,
         period_issue,
@@ -74,9 +79,206 @@ unioned as (
         source_rows_updated_at,
         loaded_at
 
-    from {{ model }}
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    from program_annual
+
+),
+
+town_program_annual_rows as (
+
+    select
+        'town_program_annual' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        program_code,
+        program_as_published,
+        {{ null_text }} as assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        town_key,
+        town_as_published,
+        {{ null_text }} as medical_benefit_plan,
+        year_as_published as period_as_published,
+        calendar_year,
+        cast(null as date) as month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from town_program_annual
+
+),
+
+program_monthly_rows as (
+
+    select
+        'program_monthly' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        program_code,
+        program_as_published,
+        {{ null_text }} as assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        'statewide' as town_key,
+        {{ null_text }} as town_as_published,
+        medical_benefit_plan,
+        month_as_published as period_as_published,
+        calendar_year,
+        month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from program_monthly
+
+),
+
+town_assistance_monthly_rows as (
+
+    select
+        'town_assistance_monthly' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        program_code,
+        assistance_type_as_published as program_as_published,
+        assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        town_key,
+        town_as_published,
+        medical_benefit_plan,
+        month_as_published as period_as_published,
+        calendar_year,
+        month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from town_assistance_monthly
+
+),
+
+town_assistance_annual_rows as (
+
+    select
+        'town_assistance_annual' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        program_code,
+        assistance_type_as_published as program_as_published,
+        {{ null_text }} as assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        town_key,
+        town_as_published,
+        {{ null_text }} as medical_benefit_plan,
+        year_as_published as period_as_published,
+        calendar_year,
+        cast(null as date) as month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from town_assistance_annual
+
+),
+
+assistance_annual_rows as (
+
+    select
+        'assistance_annual' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        program_code,
+        assistance_type_as_published as program_as_published,
+        {{ null_text }} as assistance_type_code,
+        {{ null_text }} as race_key,
+        {{ null_text }} as race_as_published,
+        'statewide' as town_key,
+        {{ null_text }} as town_as_published,
+        {{ null_text }} as medical_benefit_plan,
+        year_as_published as period_as_published,
+        calendar_year,
+        cast(null as date) as month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from assistance_annual
+
+),
+
+town_race_annual_rows as (
+
+    select
+        'town_race_annual' as dataset_kind,
+        source_dataset_id,
+        source_row_id,
+        load_id,
+        {{ null_text }} as program_code,
+        {{ null_text }} as program_as_published,
+        {{ null_text }} as assistance_type_code,
+        race_key,
+        race_as_published,
+        town_key,
+        town_as_published,
+        {{ null_text }} as medical_benefit_plan,
+        year_as_published as period_as_published,
+        calendar_year,
+        cast(null as date) as month_start_date,
+        count_as_published,
+        count_issue,
+        period_issue,
+        recipient_count,
+        is_synthetic,
+        source_rows_updated_at,
+        loaded_at
+
+    from town_race_annual
+
+),
+
+unioned as (
+
+    select * from program_annual_rows
+    union all
+    select * from town_program_annual_rows
+    union all
+    select * from program_monthly_rows
+    union all
+    select * from town_assistance_monthly_rows
+    union all
+    select * from town_assistance_annual_rows
+    union all
+    select * from assistance_annual_rows
+    union all
+    select * from town_race_annual_rows
+
 ),
 
 -- The period a count covers follows from its kind's period grain in the registry.

@@ -6,10 +6,11 @@ participation_bounded as (
 
 ),
 
--- Every dataset of the town x program x year series (the per-year township counts and the multi-year town x
--- assistance type dataset) may publish the same town, program and year. The rule: the row from the dataset
--- whose data was updated last (`source_rows_updated_at`, its rowsUpdatedAt) wins, because DSS restates earlier
--- years in later publications; on a tie, the dataset with the lower 4x4 id. Quarantined rows take no part.
+-- Every dataset of the town x program x year series (the per-year township counts and the multi-year town
+-- x assistance type dataset) may publish the same town, program and year. The rule: the row from the
+-- dataset whose data was updated last (`source_rows_updated_at`, its rowsUpdatedAt) wins, because DSS
+-- restates earlier years in later publications; on a tie, the dataset with the lower 4x4 id. Quarantined
+-- rows take no part.
 ranked as (
 
     select

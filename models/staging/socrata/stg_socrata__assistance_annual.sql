@@ -50,7 +50,8 @@ parsed as (
 
 ),
 
--- An assistance type of this statewide dataset is a program of the catalogue, spelt as the program aliases know it.
+-- An assistance type of this statewide dataset is a program of the catalogue, spelt as the program
+-- aliases know it.
 mapped as (
 
     select
