@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ctdss.errors import UserError
 from ctdss.registry import ROLES, Dataset, Registry, load_registry
-from ctdss.sample import kinds, portal
+from ctdss.sample import kinds, shapes
 from ctdss.sample.programs import monthly_counts
 
 SEED = 20220411
@@ -77,7 +77,7 @@ def datasets(registry: Registry | None = None) -> dict[str, tuple[dict, list[dic
                 f"{ds.id} cannot be sampled. Add a generator for it in scripts/ctdss/sample/kinds.py."
             )
         rows, extras = _served(ds, generator(ds, world))
-        out[ds.id] = (portal.metadata(kind, ds, extras, index), portal.with_ids(SEED, ds.id, rows))
+        out[ds.id] = (shapes.metadata(kind, ds, extras, index), shapes.with_ids(SEED, ds.id, rows))
     return out
 
 
@@ -90,8 +90,8 @@ def generate(out_dir: Path, registry: Registry | None = None) -> None:
         directory.mkdir(exist_ok=True)
         for stale in directory.glob("rows*.json"):
             stale.unlink()
-        (directory / "metadata.json").write_text(portal.dump(metadata), encoding="utf-8")
+        (directory / "metadata.json").write_text(shapes.dump(metadata), encoding="utf-8")
         for page, start in enumerate(range(0, len(rows), PAGE_ROWS), start=1):
-            text = portal.dump_rows(rows[start:start + PAGE_ROWS])
+            text = shapes.dump_rows(rows[start:start + PAGE_ROWS])
             (directory / f"rows-{page:04d}.json").write_text(text, encoding="utf-8")
-    (out_dir / "snapshot.json").write_text(portal.dump(SNAPSHOT_INFO), encoding="utf-8")
+    (out_dir / "snapshot.json").write_text(shapes.dump(SNAPSHOT_INFO), encoding="utf-8")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "seeds" / "methodology_events.csv"
-CONTEXT = Path(__file__).resolve().parents[3] / "shared" / "context" / "dss-catalogue.md"
+CONTEXT = Path(__file__).resolve().parents[4] / "shared" / "context" / "dss-catalogue.md"
 # The dates of "Methodology notes, every one" in ../shared/context/dss-catalogue.md (a month where the note gives
 # only a month). The seed's announced dates must be exactly these.
 DOCUMENTED_DATES = ("2018-11-30", "2019-01-01", "2019-01-16", "2019-02-14", "2019-04-22", "2020-03", "2021-01-01")

@@ -17,7 +17,7 @@ from ctdss.errors import UserError
 from ctdss.registry import load_registry
 from ctdss.sample import generate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = ROOT / "seeds"
 REGISTRY = ROOT / "models" / "staging" / "socrata" / "_socrata__sources.yml"
 TOA, TOWN_ASSISTANCE, ASSISTANCE, RACE = "g7bd-zbqw", "5z8s-84ru", "44qf-qawh", "re8x-m8yr"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from warehouse_fixtures import REPO, dbt_env, query, run_dbt
+from support.warehouse_fixtures import REPO, dbt_env, query, run_dbt
 
 from ctdss.config import REGISTRY_PATH
 
