@@ -43,7 +43,7 @@ monthly_months as (
     select distinct month_start_date
 
     from participation_bounded
-    where dataset_kind = 'program_monthly' and not is_quarantined
+    where fact_series = 'program_monthly' and not is_quarantined
 
 ),
 

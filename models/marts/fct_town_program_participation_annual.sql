@@ -1,12 +1,14 @@
 with
 
-participation_bounded as (
+town_program_years as (
 
-    select * from {{ ref('int_participation_bounded') }}
+    select * from {{ ref('int_town_program_years_ranked') }}
 
 ),
 
--- Quarantined rows (see qa_quarantined_rows) are the only rows left out.
+-- One row per town, program and year across every township dataset: where two datasets publish the same cell,
+-- only the one chosen by the rule in int_town_program_years_ranked is here (the others are listed in
+-- qa_superseded_rows). Quarantined rows (see qa_quarantined_rows) are left out too.
 final as (
 
     select
@@ -15,31 +17,13 @@ final as (
         program_code,
         calendar_year,
 
-        -- counts
-        count_as_published,
-        recipient_count,
-        recipient_count_lower,
-        recipient_count_upper,
-        is_suppressed_at_source,
+        {{ participation_fact_columns() }},
 
-        -- methodology
-        has_methodology_break,
-        methodology_event_keys,
-        has_restatement,
-        has_definition_change,
-        has_address_logic_change,
-        has_reclassification,
+        -- numerics
+        cast(covering_row_count as {{ dbt.type_int() }}) as covering_dataset_count
 
-        -- lineage
-        source_dataset_id,
-        source_row_id,
-        load_id,
-        source_rows_updated_at,
-        loaded_at,
-        is_synthetic
-
-    from participation_bounded
-    where dataset_kind = 'town_program_annual' and not is_quarantined
+    from town_program_years
+    where is_chosen
 
 )
 

@@ -15,11 +15,14 @@ final as (
         source_row_id,
         load_id,
         program_code,
+        assistance_type_code,
+        race_key,
         town_key,
 
         -- strings
         quarantine_reason,
         program_as_published,
+        race_as_published,
         town_as_published,
         medical_benefit_plan,
         period_as_published,

@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--dataset", action="append", metavar="ID", help="only this dataset (repeatable)")
     load.add_argument("--force", action="store_true", help="reload even if rowsUpdatedAt is unchanged")
     load.add_argument("--full", action="store_true", help="re-pull window-refreshed datasets in full")
+    load.add_argument("--require-all", action="store_true",
+                      help="fail, loading nothing, when the snapshot lacks a registered dataset")
     load.add_argument("--db", type=Path, help="the DuckDB file (default: $CTDSS_DB or warehouse/ct_dss.duckdb)")
     load.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
 
@@ -75,7 +77,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     db = args.db or config.warehouse_path()
     try:
         outcomes = load(registry, source, db, dataset_ids=args.dataset, force=args.force, full=args.full,
-                        progress=Progress("load"))
+                        progress=Progress("load"), require_all=args.require_all)
     finally:
         source.close()
     failed = [o for o in outcomes if o.status is Status.FAILED]

@@ -17,6 +17,12 @@ def _path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+def registry_path() -> Path:
+    """The dataset registry: $CTDSS_REGISTRY (a copy with more entries, say), default the dbt sources file.
+    dbt always reads the sources file; a copy may add datasets to a kind, never kinds."""
+    return _path("CTDSS_REGISTRY", REGISTRY_PATH)
+
+
 def warehouse_path() -> Path:
     """The working DuckDB file: $CTDSS_DB, default warehouse/ct_dss.duckdb under the project."""
     return _path("CTDSS_DB", PROJECT_ROOT / "warehouse" / "ct_dss.duckdb")

@@ -2,7 +2,9 @@
 
 A dataset that fails is rolled back and recorded in raw._load_audit; the others still load. A source may refuse
 the whole load before anything lands (a snapshot checks all of itself first), and once the portal cannot be
-reached at all the remaining datasets are recorded as failed without trying them again.
+reached at all the remaining datasets are recorded as failed without trying them again. A snapshot may hold only
+some of the registered datasets: the others are reported as absent, one line each, and keep their previous
+data, unless the load requires them all (or names them with --dataset).
 """
 
 from __future__ import annotations
@@ -58,16 +60,22 @@ def load(
     full: bool = False,
     progress: ProgressSink | None = None,
     lock_timeout: float | None = None,
+    require_all: bool = False,
 ) -> list[Outcome]:
-    """Load the selected datasets from `source` into the warehouse. Returns one outcome per dataset.
+    """Load the selected datasets from `source` into the warehouse. Returns one outcome per dataset the source
+    holds; each one it lacks is reported to `progress` as absent (an error when `require_all` or named).
 
     A dataset that fails is rolled back and recorded; the others still load. The caller decides the exit code.
     """
-    datasets = registry.select(dataset_ids)
+    progress = progress or NoProgress()
+    datasets = _held(registry.select(dataset_ids), source, require_all=require_all or bool(dataset_ids))
     with session(db_path, lock_timeout) as con:
         ensure_schema(con, registry)
     now = utcnow()
-    run = _Run(registry, source, Path(db_path), lock_timeout, new_load_id(now), now, progress or NoProgress())
+    for ds in registry.select(dataset_ids):
+        if ds not in datasets:
+            progress.absent(ds, source.description)
+    run = _Run(registry, source, Path(db_path), lock_timeout, new_load_id(now), now, progress)
     refused = source.preflight(datasets, registry.path)
     outcomes: list[Outcome] = []
     for ds in datasets:
@@ -80,6 +88,27 @@ def load(
         outcomes.append(outcome)
         run.progress.finished(outcome)
     return outcomes
+
+
+def _held(datasets: list[Dataset], source: Source, *, require_all: bool) -> list[Dataset]:
+    """The selected datasets the source holds. Refuses the load, before anything lands, when it must hold them
+    all and does not, or when it holds none of them."""
+    held = [ds for ds in datasets if source.holds(ds)]
+    absent = [ds.id for ds in datasets if ds not in held]
+    if absent and require_all:
+        raise UserError(
+            f"The {source.description} lacks registered dataset(s) {', '.join(absent)}, and the load requires "
+            f"every dataset it loads to be there (--require-all, or named with --dataset). Nothing was loaded. "
+            f"Extract them into the snapshot (`ctdss extract --out DIR`), or drop --require-all to load the "
+            f"datasets it has and keep the previous data of the others."
+        )
+    if not held:
+        raise UserError(
+            f"The {source.description} holds none of the registered datasets ({', '.join(absent)}), so there is "
+            f"nothing to load. Point --snapshot at a snapshot of them (`ctdss extract --out DIR`, or "
+            f"`make sample` for the synthetic one)."
+        )
+    return held
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,10 @@ class PortalSource:
             offset += len(rows)  # type: ignore[arg-type]
             on_page(len(rows))  # type: ignore[arg-type]
 
+    def holds(self, ds: Dataset) -> bool:
+        """True: whether the portal has a dataset is only known by reading it, which fails naming it if not."""
+        return True
+
     def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
         """None: a portal is checked dataset by dataset as it is pulled, since checking first would pull twice."""
         return None

@@ -26,6 +26,9 @@ class ProgressSink(Protocol):
     def finished(self, outcome: Outcome) -> None:
         """The dataset was loaded, skipped or failed."""
 
+    def absent(self, ds: Dataset, source: str) -> None:
+        """The source does not hold the registered dataset: it was not loaded and keeps its previous data."""
+
 
 class NoProgress:
     """A sink that shows nothing (library callers, the benchmark)."""
@@ -37,6 +40,9 @@ class NoProgress:
         pass
 
     def finished(self, outcome: Outcome) -> None:
+        pass
+
+    def absent(self, ds: Dataset, source: str) -> None:
         pass
 
 
@@ -73,6 +79,14 @@ class Progress:
             self.stream.write("\n")
         else:
             self.stream.write(" ".join(f"{k}={v}" for k, v in self._fields(outcome).items()) + "\n")
+        self.stream.flush()
+
+    def absent(self, ds: Dataset, source: str) -> None:
+        if self.tty:
+            self._line(ds, f"absent from the {source}: not loaded, previous data kept")
+            self.stream.write("\n")
+        else:
+            self.stream.write(f"command={self.command} dataset={ds.id} kind={ds.kind} status=absent rows=0\n")
         self.stream.flush()
 
     def _fields(self, outcome: Outcome) -> dict[str, object]:

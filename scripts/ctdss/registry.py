@@ -13,10 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from ctdss.config import REGISTRY_PATH
+from ctdss import config
 from ctdss.errors import UserError
 
-ROLES = ("town", "program", "medical_benefit_plan", "year", "month", "count")
+ROLES = (
+    "town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity", "year", "month", "count",
+)
 DATASET_ID = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
 KIND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Socrata field names are lower-case letters, digits and underscores. They reach SoQL ($where), so they are
@@ -29,6 +31,20 @@ class RefreshMode(StrEnum):
 
     FULL = "full"
     WINDOW = "window"
+
+
+class Geography(StrEnum):
+    """Where a kind's counts are: per town (recipients can move between towns) or for the whole state."""
+
+    TOWN = "town"
+    STATEWIDE = "statewide"
+
+
+class Period(StrEnum):
+    """What period one count of a kind covers."""
+
+    YEAR = "year"
+    MONTH = "month"
 
 
 @dataclass(frozen=True)
@@ -45,13 +61,19 @@ class Dataset:
     fields: dict[str, str]
     constants: dict[str, str] = field(default_factory=dict)
     refresh: Refresh = Refresh()
+    coverage: tuple[str, str] | None = None  # first and last period published, as last seen (informational)
 
 
 @dataclass(frozen=True)
 class Kind:
+    """One raw table. Its properties are what the models read to decide behaviour (see the registry's header)."""
+
     name: str
     required_roles: tuple[str, ...]
     datasets: tuple[Dataset, ...]
+    geography: Geography = Geography.STATEWIDE
+    period: Period = Period.YEAR
+    series: str = ""
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -95,7 +117,8 @@ def _fail(path: Path, where: str, problem: str) -> UserError:
     return UserError(f"The dataset registry {path} is invalid at {where}: {problem}. Fix that entry and run again.")
 
 
-def load_registry(path: Path = REGISTRY_PATH) -> Registry:
+def load_registry(path: Path | None = None) -> Registry:
+    path = path or config.registry_path()
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -124,6 +147,7 @@ def _parse_kind(path: Path, table: dict, seen_ids: set[str]) -> Kind:
     bad = [r for r in required if r not in ROLES]
     if bad:
         raise _fail(path, where, f"unknown role(s) {bad} in required_roles; roles are {list(ROLES)}")
+    geography, period, series = _kind_properties(path, where, meta)
     datasets = []
     for entry in meta.get("datasets") or []:
         ds = _parse_dataset(path, name, required, entry or {})
@@ -131,7 +155,23 @@ def _parse_kind(path: Path, table: dict, seen_ids: set[str]) -> Kind:
             raise _fail(path, f"{where}, dataset {ds.id}", "the id is registered twice")
         seen_ids.add(ds.id)
         datasets.append(ds)
-    return Kind(name=name, required_roles=required, datasets=tuple(datasets))
+    return Kind(name=name, required_roles=required, datasets=tuple(datasets), geography=geography, period=period,
+                series=series)
+
+
+def _kind_properties(path: Path, where: str, meta: dict) -> tuple[Geography, Period, str]:
+    try:
+        geography = Geography(str(meta.get("geography", "")))
+        period = Period(str(meta.get("period", "")))
+    except ValueError:
+        raise _fail(path, where, f"`geography` must be one of {[g.value for g in Geography]} and `period` one of "
+                                 f"{[p.value for p in Period]}") from None
+    series = str(meta.get("series", ""))
+    if not KIND_NAME.match(series):
+        raise _fail(path, where, "`series` (the fact series the kind feeds) must be a snake-case name")
+    if geography is Geography.TOWN and "town" not in meta.get("required_roles", ()):
+        raise _fail(path, where, "a town kind needs `town` in its required_roles")
+    return geography, period, series
 
 
 def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict) -> Dataset:
@@ -166,6 +206,11 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
             raise _fail(path, where, "a `window` refresh needs a positive integer `window_months`")
         if "month" not in fields:
             raise _fail(path, where, "a `window` refresh needs the `month` role read from a field")
+    coverage = entry.get("coverage")
+    if coverage is not None and not (
+        isinstance(coverage, dict) and {"from", "to"} <= set(coverage) and str(coverage["from"]) <= str(coverage["to"])
+    ):
+        raise _fail(path, where, "`coverage` must be {from: PERIOD, to: PERIOD} with from <= to")
     return Dataset(
         id=ds_id,
         kind=kind,
@@ -173,4 +218,5 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
         fields=fields,
         constants=constants,
         refresh=Refresh(mode=mode, window_months=window if mode is RefreshMode.WINDOW else None),
+        coverage=(str(coverage["from"]), str(coverage["to"])) if coverage else None,
     )

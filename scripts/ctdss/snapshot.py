@@ -82,13 +82,20 @@ class SnapshotSource:
     def _dataset_dir(self, ds: Dataset) -> Path:
         directory = self._inside(self.root / ds.id)
         if not directory.is_dir():
-            present = sorted(p.name for p in self.root.iterdir() if p.is_dir())
             raise UserError(
                 f"The snapshot {self.root} has no directory for dataset {ds.id} (it has: "
-                f"{', '.join(present) or 'nothing'}). Extract it with `ctdss extract --out DIR`, or load only the "
+                f"{', '.join(self.held()) or 'nothing'}). Extract it with `ctdss extract --out DIR`, or load only the "
                 f"datasets present with --dataset ID."
             )
         return directory
+
+    def holds(self, ds: Dataset) -> bool:
+        """Whether the snapshot has a directory for the dataset (what is in it is checked by `preflight`)."""
+        return (self.root / ds.id).is_dir()
+
+    def held(self) -> list[str]:
+        """The dataset directories the snapshot has, by name."""
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
     def metadata(self, ds: Dataset) -> dict:
         path = self._dataset_dir(ds) / "metadata.json"

@@ -27,6 +27,11 @@ class Source(Protocol):
     serves_windows: bool
     """True when `fetch` honours `where`, so a window refresh pulls only its months instead of everything."""
 
+    def holds(self, ds: Dataset) -> bool:
+        """Whether the source has the dataset at all. A snapshot may hold only some of the registered datasets;
+        the portal is asked for each one as it is read, so it holds them all until reading one fails."""
+        ...
+
     def metadata(self, ds: Dataset) -> dict:
         """The dataset's /api/views/{id}.json metadata."""
         ...

@@ -12,8 +12,9 @@ methodology_events as (
 
 ),
 
--- A row meets an event when the event's scope covers the row's dataset kind and program, and the event's
--- effective period overlaps the row's period. Events that move counts between towns only concern town rows.
+-- A row meets an event when the event's scope covers the period grain of the row's kind and the row's
+-- program, and the event's effective period overlaps the row's period. Events that move counts between towns
+-- only concern the kinds whose geography is `town`. Reversed events flag nothing: the counts were recounted.
 row_events as (
 
     select
@@ -25,8 +26,8 @@ row_events as (
     from participation_unioned
     inner join methodology_events
         on (
-            methodology_events.scope_dataset_kind = 'all'
-            or participation_unioned.dataset_kind = methodology_events.scope_dataset_kind
+            methodology_events.scope_period = 'all'
+            or participation_unioned.period_grain = methodology_events.scope_period
         )
         and (
             methodology_events.scope_program_code is null
@@ -34,8 +35,9 @@ row_events as (
         )
         and (
             not methodology_events.affects_town_distribution
-            or participation_unioned.dataset_kind = 'town_program_annual'
+            or participation_unioned.geography = 'town'
         )
+        and methodology_events.reversed_on is null
         and participation_unioned.period_end_date >= methodology_events.effective_from
         and (
             methodology_events.effective_to is null
@@ -83,8 +85,13 @@ quarantined as (
             concat_ws(
                 '; ',
                 period_issue,
-                case when program_code = '__UNMAPPED__' then 'unmapped_program' end,
+                case
+                    when program_code = '__UNMAPPED__' and assistance_type_code is not null
+                        then 'unmapped_assistance_type'
+                    when program_code = '__UNMAPPED__' then 'unmapped_program'
+                end,
                 case when town_key = '__unmapped__' then 'unmapped_town' end,
+                case when race_key = '__unmapped__' then 'unmapped_race' end,
                 count_issue
             ),
             ''

@@ -80,43 +80,23 @@ published as (
 -- exact); a missing month counts as masked.
 year_over_year as (
 
-    select
-        current_month.program_family,
-        current_month.month_start_date,
-        prior_month.is_suppressed as is_prior_suppressed,
-        prior_month.enrolments as prior_enrolments,
-        prior_month.enrolments_lower as prior_enrolments_lower,
-        prior_month.enrolments_upper as prior_enrolments_upper
-
-    from published as current_month
-    left join published as prior_month
-        on
-            current_month.program_family = prior_month.program_family
-            and cast({{ dbt.dateadd('month', -12, 'current_month.month_start_date') }} as date)
-            = prior_month.month_start_date
+    {{ prior_period_values(
+        'published',
+        keys=['program_family'],
+        period_column='month_start_date',
+        prior_period="cast(" ~ dbt.dateadd('month', -12, 'current_cell.month_start_date') ~ " as date)",
+    ) }}
 
 ),
 
 trailing_year as (
 
-    select
-        current_month.program_family,
-        current_month.month_start_date,
-        count(*) as months_in_window,
-        sum(case when window_month.is_suppressed then 1 else 0 end) as suppressed_months_in_window,
-        sum(case when window_month.enrolments is null then 1 else 0 end) as inexact_months_in_window,
-        avg(window_month.enrolments) as enrolments_average,
-        avg(window_month.enrolments_lower) as enrolments_average_lower,
-        avg(window_month.enrolments_upper) as enrolments_average_upper
-
-    from published as current_month
-    inner join published as window_month
-        on
-            current_month.program_family = window_month.program_family
-            and current_month.month_start_date >= window_month.month_start_date
-            and cast({{ dbt.dateadd('month', -12, 'current_month.month_start_date') }} as date)
-            < window_month.month_start_date
-    group by 1, 2
+    {{ trailing_window_values(
+        'published',
+        keys=['program_family'],
+        period_column='month_start_date',
+        window_start="cast(" ~ dbt.dateadd('month', -12, 'current_cell.month_start_date') ~ " as date)",
+    ) }}
 
 ),
 
@@ -133,46 +113,16 @@ final as (
         cast(published.enrolments as {{ dbt.type_bigint() }}) as enrolments,
         cast(published.enrolments_lower as {{ dbt.type_bigint() }}) as enrolments_lower,
         cast(published.enrolments_upper as {{ dbt.type_bigint() }}) as enrolments_upper,
-        cast(
-            published.enrolments - year_over_year.prior_enrolments as {{ dbt.type_bigint() }}
-        ) as enrolments_yoy_change,
-        cast(
-            published.enrolments_lower - year_over_year.prior_enrolments_upper as {{ dbt.type_bigint() }}
-        ) as enrolments_yoy_change_lower,
-        cast(
-            published.enrolments_upper - year_over_year.prior_enrolments_lower as {{ dbt.type_bigint() }}
-        ) as enrolments_yoy_change_upper,
-        cast(
-            {{ safe_divide(
-                'published.enrolments - year_over_year.prior_enrolments', 'year_over_year.prior_enrolments'
-            ) }} as {{ dbt.type_numeric() }}
-        ) as enrolments_yoy_change_ratio,
-        cast(
-            case
-                when trailing_year.months_in_window = 12 and trailing_year.inexact_months_in_window = 0
-                    then trailing_year.enrolments_average
-            end as {{ dbt.type_numeric() }}
-        ) as enrolments_12_month_average,
-        cast(
-            case
-                when trailing_year.months_in_window = 12 and trailing_year.suppressed_months_in_window = 0
-                    then trailing_year.enrolments_average_lower
-            end as {{ dbt.type_numeric() }}
-        ) as enrolments_12_month_average_lower,
-        cast(
-            case
-                when trailing_year.months_in_window = 12 and trailing_year.suppressed_months_in_window = 0
-                    then trailing_year.enrolments_average_upper
-            end as {{ dbt.type_numeric() }}
-        ) as enrolments_12_month_average_upper,
+        {{ masked_change_columns('published', 'year_over_year') }},
+        {{ masked_average_columns('trailing_year', 12) }},
 
         -- booleans
         published.is_suppressed,
         published.is_primary_suppressed,
         published.is_complementary_suppressed,
         coalesce(year_over_year.is_prior_suppressed, true) or published.is_suppressed as is_yoy_change_masked,
-        coalesce(trailing_year.months_in_window, 0) < 12
-        or trailing_year.suppressed_months_in_window > 0 as is_12_month_average_masked,
+        coalesce(trailing_year.periods_in_window, 0) < 12
+        or trailing_year.suppressed_periods_in_window > 0 as is_12_month_average_masked,
         published.has_methodology_break,
         published.is_synthetic
 

@@ -65,9 +65,7 @@ parsed as (
 
     select
         *,
-        cast(
-            {{ dbt.date_trunc('month', try_cast('trim(month_as_published)', dbt.type_timestamp())) }} as date
-        ) as month_start_date,
+        {{ parse_month_start('month_as_published') }} as month_start_date,
         {{ count_issue('count_text') }} as count_issue,
         {{ count_value('count_text') }} as recipient_count
 

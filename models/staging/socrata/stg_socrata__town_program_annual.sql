@@ -50,10 +50,7 @@ parsed as (
 
     select
         *,
-        case
-            when {{ matches_regex('trim(year_as_published)', '^[0-9]{4}$') }}
-                then {{ try_cast('trim(year_as_published)', dbt.type_int()) }}
-        end as calendar_year,
+        {{ parse_calendar_year('year_as_published') }} as calendar_year,
         {{ count_issue('count_text') }} as count_issue,
         {{ count_value('count_text') }} as recipient_count
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 from support.socrata_emulator import write_snapshot
 
-from ctdss.registry import load_registry
+from ctdss.registry import Dataset, load_registry
 
 ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
 ROWS_UPDATED_AT = 1_700_000_000
@@ -65,7 +65,30 @@ def datasets(months: int = 24) -> dict[str, tuple[dict, list[dict]]]:
         ANNUAL: (metadata(ANNUAL, ["program", "calendar_year", "number_of_recipients"]), annual),
         TOWN: (metadata(TOWN, ["town", "program", "count"]), towns),
         MONTHLY: (metadata(MONTHLY, ["program_name", "medical_benefit_plan", "month", "recipients"]), monthly),
+        **{ds.id: generic(ds) for ds in load_registry().datasets() if ds.id not in (ANNUAL, TOWN, MONTHLY)},
     }
+
+
+# A value of each role for row n of a dataset nobody wrote rows for by hand.
+ROLE_VALUES = {
+    "town": lambda n: ("Andover", "Hartford", "Unknown")[n % 3],
+    "month": month_text,
+    "year": lambda n: str(2015 + n),
+    "count": lambda n: str(10 * n),
+}
+
+
+def generic(ds: Dataset, rows: int = 6) -> tuple[dict, list[dict]]:
+    """Metadata and a few rows for any registered dataset, from its entry's fields: every registered dataset is
+    in the snapshots and on the emulator, so a load lands them all."""
+    def value(role: str, n: int) -> str:
+        return ROLE_VALUES[role](n) if role in ROLE_VALUES else f"{role} {n % 2}"
+
+    served = [
+        {":id": f"row-{ds.id[:4]}{n:04d}", **{field: value(role, n) for role, field in ds.fields.items()}}
+        for n in range(rows)
+    ]
+    return metadata(ds.id, list(ds.fields.values())), served
 
 
 def write(root: Path, data: dict[str, tuple[dict, list[dict]]], rows_per_file: int = 25) -> Path:

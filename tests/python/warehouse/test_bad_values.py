@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, build_warehouse
 
-ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
+ANNUAL, TOWN, MONTHLY, TOA = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh", "g7bd-zbqw"
+UNKNOWN_TOA = "Q77"  # a type of assistance code the seed assistance_types does not know
 BAD_COUNTS = {  # value as published -> quarantine reason; None means the field is absent (null)
     "abc": "not_a_number",
     "-5": "negative",
@@ -66,6 +67,11 @@ def bad(tmp_path_factory) -> tuple[BuiltWarehouse, dict]:
     planted["duplicates"]["month"] = (page[3]["program_name"], page[3]["month"])
     _save(monthly)
 
+    toa = _pages(snapshot / TOA)
+    page = next(iter(toa.values()))
+    page.append({**page[0], ":id": "row-bad-toa-code", "type_of_assistance": f" {UNKNOWN_TOA.lower()} "})
+    _save(toa)
+
     warehouse = build_warehouse(snapshot, root / "build")
     return warehouse, planted
 
@@ -87,6 +93,7 @@ def test_the_build_fails_on_the_values_it_cannot_map_or_key(bad):
     assert "stg_socrata__town_program_annual_town_names_are_mapped" in failed
     assert "stg_socrata__town_program_annual_program_names_are_mapped" in failed
     assert "stg_socrata__town_program_annual_unique_town_program_year" in failed
+    assert "stg_socrata__town_assistance_monthly_assistance_types_are_mapped" in failed
 
 
 def test_the_failing_tests_name_the_offending_values(bad):
@@ -99,6 +106,8 @@ def test_the_failing_tests_name_the_offending_values(bad):
     duplicates = _show(warehouse, "stg_socrata__town_program_annual_unique_town_program_year")
     town_key = planted["duplicates"]["town"][0].lower().replace(" ", "_")
     assert town_key in duplicates
+    codes = _show(warehouse, "stg_socrata__town_assistance_monthly_assistance_types_are_mapped")
+    assert UNKNOWN_TOA.lower() in codes
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +150,14 @@ def test_unknown_and_unicode_names_are_kept_and_quarantined(models_built):
 ])
 def test_every_raw_row_is_in_the_facts_or_the_quarantine(models_built, kind, fact):
     raw = models_built.query(f"select count(*) from raw.{kind}")[0][0]
-    facts = models_built.query(f"select count(*) from marts.{fact}")[0][0]
-    quarantined = models_built.query(
-        "select count(*) from qa.qa_quarantined_rows where dataset_kind = ?", [kind])[0][0]
-    assert facts + quarantined == raw  # rows lost: raw - facts - quarantined = 0
+    quarantined, superseded = (
+        models_built.query(f"select count(*) from qa.{qa} where dataset_kind = ?", [kind])[0][0]
+        for qa in ("qa_quarantined_rows", "qa_superseded_rows")
+    )
+    facts = models_built.query(
+        f"select count(*) from marts.{fact} where source_dataset_id in (select _source_dataset_id from raw.{kind})"
+    )[0][0]
+    assert facts + quarantined + superseded == raw  # rows lost: raw - facts - quarantined - superseded = 0
 
 
 def test_a_duplicate_at_the_grain_reaches_the_fact_and_fails_its_key_test(bad, models_built):
@@ -157,3 +170,12 @@ def test_a_duplicate_at_the_grain_reaches_the_fact_and_fails_its_key_test(bad, m
         "select count(*) from marts.fct_program_participation_monthly f join staging.stg_socrata__program_monthly s "
         "using (source_row_id) where s.program_as_published = ? and s.month_as_published = ?", [program, month])
     assert rows[0][0] == 2  # both rows kept; the key test names the month
+
+
+def test_an_unknown_toa_code_is_quarantined_with_its_reason_and_reaches_no_fact(models_built):
+    rows = models_built.query(
+        "select assistance_type_code, program_code, quarantine_reason from qa.qa_quarantined_rows "
+        "where source_row_id = 'row-bad-toa-code'")
+    assert rows == [(UNKNOWN_TOA, "__UNMAPPED__", "unmapped_assistance_type")]
+    for fact in ("fct_town_assistance_participation_monthly", "fct_town_program_participation_monthly"):
+        assert models_built.query(f"select count(*) from marts.{fact} where program_code = '__UNMAPPED__'") == [(0,)]

@@ -19,12 +19,29 @@ FACTS = [
     "marts.fct_program_participation_annual",
     "marts.fct_town_program_participation_annual",
     "marts.fct_program_participation_monthly",
+    "marts.fct_town_assistance_participation_monthly",
+    "marts.fct_assistance_type_participation_annual",
+    "marts.fct_town_race_participation_annual",
 ]
+# The fact each kind's rows reach (where another dataset covers the same cell, a row is superseded instead).
+KIND_FACTS = {
+    "program_annual": "marts.fct_program_participation_annual",
+    "town_program_annual": "marts.fct_town_program_participation_annual",
+    "program_monthly": "marts.fct_program_participation_monthly",
+    "town_assistance_monthly": "marts.fct_town_assistance_participation_monthly",
+    "town_assistance_annual": "marts.fct_town_program_participation_annual",
+    "assistance_annual": "marts.fct_assistance_type_participation_annual",
+    "town_race_annual": "marts.fct_town_race_participation_annual",
+}
+ROLLUPS = ["marts.fct_town_program_participation_monthly"]
 REPORTS = [
     "reporting.rpt_town_participation_by_program",
     "reporting.rpt_town_participation_by_region",
     "reporting.rpt_program_family_trends_by_month",
     "reporting.rpt_program_participation_by_month",
+    "reporting.rpt_town_program_family_trends_by_month",
+    "reporting.rpt_town_program_family_trends_by_year",
+    "reporting.rpt_town_participation_by_race",
 ]
 DIMENSIONS = ["marts.dim_program", "marts.dim_town", "marts.dim_month"]
 # Published value columns of each rpt_ model, and the columns that make one of its published groups.
@@ -47,6 +64,18 @@ PUBLISHED = {
     "reporting.rpt_program_participation_by_month": (
         ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
         [["program_code", "calendar_year"]],
+    ),
+    "reporting.rpt_town_program_family_trends_by_month": (
+        ["enrolments", "enrolments_lower", "enrolments_upper"],
+        [["town_key", "program_family", "calendar_year"], ["program_family", "month_start_date"]],
+    ),
+    "reporting.rpt_town_program_family_trends_by_year": (
+        ["enrolments", "enrolments_lower", "enrolments_upper"],
+        [["program_family", "calendar_year"], ["town_key", "calendar_year"]],
+    ),
+    "reporting.rpt_town_participation_by_race": (
+        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
+        [["race_key", "calendar_year"], ["town_key", "calendar_year"]],
     ),
 }
 
@@ -75,27 +104,30 @@ def test_parse_shows_no_deprecation_warnings(built_warehouse: BuiltWarehouse):
     assert _warning_lines(result.stdout + result.stderr) == []
 
 
-@pytest.mark.parametrize("relation", DIMENSIONS + FACTS + REPORTS)
+@pytest.mark.parametrize("relation", DIMENSIONS + FACTS + ROLLUPS + REPORTS)
 def test_every_mart_and_report_has_rows(built_warehouse: BuiltWarehouse, relation: str):
     assert built_warehouse.query(f"select count(*) from {relation}")[0][0] > 0
 
 
-@pytest.mark.parametrize("relation", FACTS + REPORTS)
+@pytest.mark.parametrize("relation", FACTS + ROLLUPS + REPORTS)
 def test_rows_built_from_the_sample_are_marked_synthetic(built_warehouse: BuiltWarehouse, relation: str):
     flags = built_warehouse.query(f"select distinct is_synthetic from {relation}")
     assert flags == [(True,)]
 
 
-def test_no_landed_row_is_lost_between_raw_staging_and_facts(built_warehouse: BuiltWarehouse):
-    for kind, fact in zip(("program_annual", "town_program_annual", "program_monthly"), FACTS, strict=True):
-        raw = built_warehouse.query(f"select count(*) from raw.{kind}")[0][0]
-        staged = built_warehouse.query(f"select count(*) from staging.stg_socrata__{kind}")[0][0]
-        in_fact = built_warehouse.query(f"select count(*) from {fact}")[0][0]
-        quarantined = built_warehouse.query(
-            "select count(*) from qa.qa_quarantined_rows where dataset_kind = ?", [kind]
-        )[0][0]
-        assert raw == staged == in_fact + quarantined, kind
-        assert raw > 0
+@pytest.mark.parametrize(("kind", "fact"), KIND_FACTS.items())
+def test_no_landed_row_is_lost_between_raw_staging_and_facts(built_warehouse: BuiltWarehouse, kind, fact):
+    raw = built_warehouse.query(f"select count(*) from raw.{kind}")[0][0]
+    staged = built_warehouse.query(f"select count(*) from staging.stg_socrata__{kind}")[0][0]
+    in_fact = built_warehouse.query(
+        f"select count(*) from {fact} where source_dataset_id in (select _source_dataset_id from raw.{kind})"
+    )[0][0]
+    quarantined, superseded = (
+        built_warehouse.query(f"select count(*) from qa.{qa} where dataset_kind = ?", [kind])[0][0]
+        for qa in ("qa_quarantined_rows", "qa_superseded_rows")
+    )
+    assert raw == staged == in_fact + quarantined + superseded, kind
+    assert raw > 0
 
 
 @pytest.mark.parametrize("fact", FACTS)
@@ -122,7 +154,8 @@ def test_every_fact_row_carries_its_lineage(built_warehouse: BuiltWarehouse):
             f"select distinct source_dataset_id, load_id, source_rows_updated_at is not null from {fact}"
         )
         assert rows and all(load_id in audit and has_vintage for _, load_id, has_vintage in rows), fact
-        assert {r[0] for r in rows} <= {"chu7-5rrv", "gjf6-ig4b", MONTHLY_ID}
+        assert {r[0] for r in rows} <= {"chu7-5rrv", "gjf6-ig4b", MONTHLY_ID, "g7bd-zbqw", "5z8s-84ru",
+                                        "44qf-qawh", "re8x-m8yr"}
 
 
 @pytest.mark.parametrize("relation", REPORTS)

@@ -1,0 +1,98 @@
+with
+
+source as (
+
+    select * from {{ source('socrata', 'assistance_annual') }}
+
+),
+
+program_aliases as (
+
+    select * from {{ ref('program_aliases') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        _source_row_id as source_row_id,
+        _source_dataset_id as source_dataset_id,
+        _load_id as load_id,
+
+        -- strings
+        assistance_type as assistance_type_as_published,
+        {{ normalize_name('assistance_type') }} as assistance_type_alias_key,
+        year as year_as_published,
+        count as count_as_published,
+        {{ count_text('count') }} as count_text,
+
+        -- booleans
+        _is_synthetic as is_synthetic,
+
+        -- timestamps
+        _source_rows_updated_at as source_rows_updated_at,
+        _loaded_at as loaded_at
+
+    from source
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ parse_calendar_year('year_as_published') }} as calendar_year,
+        {{ count_issue('count_text') }} as count_issue,
+        {{ count_value('count_text') }} as recipient_count
+
+    from renamed
+
+),
+
+-- An assistance type of this statewide dataset is a program of the catalogue, spelt as the program
+-- aliases know it.
+mapped as (
+
+    select
+        parsed.*,
+        coalesce(program_aliases.program_code, '__UNMAPPED__') as program_code
+
+    from parsed
+    left join program_aliases
+        on parsed.assistance_type_alias_key = program_aliases.alias_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        source_row_id,
+        source_dataset_id,
+        load_id,
+        program_code,
+
+        -- strings
+        assistance_type_as_published,
+        year_as_published,
+        count_as_published,
+        count_issue,
+        case when calendar_year is null then 'invalid_year' end as period_issue,
+
+        -- numerics
+        calendar_year,
+        recipient_count,
+
+        -- booleans
+        is_synthetic,
+
+        -- timestamps
+        source_rows_updated_at,
+        loaded_at
+
+    from mapped
+
+)
+
+select * from final
