@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from sodapy import Socrata
 
-from ctdss.contract import rows_updated_at
+from ctdss.contract import Vintage, vintage
 from ctdss.errors import LoadFailure, UserError
 from ctdss.landing import check_row_keys
 from ctdss.registry import Dataset
@@ -206,10 +205,12 @@ class PortalSource:
         """None: a portal is checked dataset by dataset as it is pulled, since checking first would pull twice."""
         return None
 
-    def confirm_vintage(self, ds: Dataset, rows_updated_at_before: datetime | None) -> None:
-        if rows_updated_at(self.metadata(ds)) != rows_updated_at_before:
+    def confirm_vintage(self, ds: Dataset, before: Vintage | None) -> None:
+        after = vintage(self.metadata(ds))
+        if after != before:
+            stamp = before.stamp if before else "rowsUpdatedAt"
             raise LoadFailure(
-                f"Dataset {ds.id} was updated on the portal while it was being pulled (rowsUpdatedAt "
+                f"Dataset {ds.id} was updated on the portal while it was being pulled ({stamp} "
                 f"changed), so the pages may mix two versions. Nothing was loaded; run again."
             )
 
