@@ -55,3 +55,15 @@ def memory_limit() -> str:
     """DuckDB's memory limit for the loader's connection ($CTDSS_MEMORY_LIMIT, default 256MB). Beyond it DuckDB
     spills to disk, so the loader's memory stays flat however large a dataset is."""
     return os.environ.get("CTDSS_MEMORY_LIMIT", "256MB")
+
+
+def request_deadline_seconds() -> float:
+    """The wall-clock deadline for one whole response from the portal ($CTDSS_REQUEST_DEADLINE, default 120 s).
+    A response still arriving at the deadline is cut off and retried like a timeout."""
+    return float(os.environ.get("CTDSS_REQUEST_DEADLINE", "120"))
+
+
+def dataset_deadline_seconds() -> float:
+    """The wall-clock deadline for pulling one dataset, retries included ($CTDSS_DATASET_DEADLINE, default 1800 s).
+    A dataset not pulled by then fails and its previous data is kept."""
+    return float(os.environ.get("CTDSS_DATASET_DEADLINE", "1800"))
