@@ -38,7 +38,7 @@ load: setup ## Land the live datasets from data.ct.gov in the raw schema
 
 dbt-build: setup ## Run dbt build (seeds, models, snapshots, tests) on the warehouse
 	@mkdir -p $(dir $(CTDSS_DB))
-	$(BIN)/dbt build
+	$(BIN)/dbt build || { $(BIN)/ctdss unmapped; exit 1; }
 
 demo: load-sample dbt-build lineage publish ## Set up, build and publish the warehouse offline from the synthetic sample
 

@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--dataset", action="append", metavar="ID", help="only this dataset (repeatable)")
     extract.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
 
+    unmapped = sub.add_parser("unmapped", help="after a failed dbt build, print the names no alias seed maps")
+    unmapped.add_argument("--target-path", type=Path, help="dbt's target path (default: target)")
+    unmapped.add_argument("--db", type=Path, help="the DuckDB file dbt built (default: $CTDSS_DB)")
+
     sample = sub.add_parser("sample", help="write the deterministic synthetic sample snapshot")
     sample.add_argument("--out", type=Path, required=True)
 
@@ -112,6 +116,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unmapped(args: argparse.Namespace) -> int:
+    from ctdss.build_failures import explain, unmapped
+
+    target = args.target_path or config.PROJECT_ROOT / "target"
+    message = explain(unmapped(target, args.db or config.warehouse_path()))
+    if message:
+        _print_error(message)
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ctdss.sample import generate
 
@@ -161,6 +175,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 COMMANDS = {
     "load": cmd_load,
     "extract": cmd_extract,
+    "unmapped": cmd_unmapped,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,

@@ -82,3 +82,15 @@ def spark_dir() -> Path:
 def spark_start_timeout_seconds() -> float:
     """How long `ctdss spark up` waits for the server to accept connections: $CTDSS_SPARK_START_TIMEOUT."""
     return float(os.environ.get("CTDSS_SPARK_START_TIMEOUT", "180"))
+
+
+def request_deadline_seconds() -> float:
+    """The wall-clock deadline for one whole response from the portal ($CTDSS_REQUEST_DEADLINE, default 120 s).
+    A response still arriving at the deadline is cut off and retried like a timeout."""
+    return float(os.environ.get("CTDSS_REQUEST_DEADLINE", "120"))
+
+
+def dataset_deadline_seconds() -> float:
+    """The wall-clock deadline for pulling one dataset, retries included ($CTDSS_DATASET_DEADLINE, default 1800 s).
+    A dataset not pulled by then fails and its previous data is kept."""
+    return float(os.environ.get("CTDSS_DATASET_DEADLINE", "1800"))

@@ -2,13 +2,15 @@
 
 The raw table of a kind has one column per role, every other served field under its own name, and the provenance
 columns below. A dataset's metadata (/api/views/{id}.json) must list every field the registry maps, and no served
-field may clash with a role or provenance column. The metadata also gives the data's vintage (rowsUpdatedAt).
+field may clash with a role or provenance column. The metadata also gives the data's vintage: rowsUpdatedAt, or
+viewLastModified for a dataset that does not publish rowsUpdatedAt.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from ctdss.errors import LoadFailure
@@ -41,6 +43,7 @@ def check_contract(ds: Dataset, meta: dict, registry_path: Path) -> Contract:
             f"fields cannot be checked against {where}. Nothing was loaded."
         )
     served = [str(c["fieldName"]) for c in columns if not str(c["fieldName"]).startswith(":")]
+    _check_listed_once(ds, served)
     missing = [(role, name) for role, name in ds.fields.items() if name not in served]
     if missing:
         wanted = ", ".join(f"`{name}` (role {role})" for role, name in missing)
@@ -61,6 +64,19 @@ def check_contract(ds: Dataset, meta: dict, registry_path: Path) -> Contract:
     return Contract(served=served, extras=extras)
 
 
+def _check_listed_once(ds: Dataset, served: list[str]) -> None:
+    """The metadata must list each fieldName once: twice is the portal contradicting itself, not a clash the
+    registry could resolve."""
+    twice = sorted({name for name in served if served.count(name) > 1})
+    if twice:
+        raise LoadFailure(
+            f"The portal's metadata for dataset {ds.id} is inconsistent: it lists the field(s) "
+            f"{', '.join(f'`{name}`' for name in twice)} twice in its `columns`, so which column the rows carry "
+            f"under that name is unknown. Nothing was loaded and the previous data is unchanged. This is not "
+            f"fixed in the registry: run again later, and report the dataset to the portal if it persists."
+        )
+
+
 def _clashes(served: list[str], extras: list[str]) -> list[str]:
     """Served fields that would collide in the raw table: with a role or provenance column, or with each other
     (DuckDB identifiers are case-insensitive)."""
@@ -69,6 +85,31 @@ def _clashes(served: list[str], extras: list[str]) -> list[str]:
     lowered = [name.lower() for name in served]
     clashes += sorted({name for name in served if lowered.count(name.lower()) > 1})
     return clashes
+
+
+class Stamp(StrEnum):
+    """The metadata timestamp that dates a dataset's rows."""
+
+    ROWS_UPDATED_AT = "rowsUpdatedAt"
+    VIEW_LAST_MODIFIED = "viewLastModified"
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """When the dataset's rows last changed, and which metadata timestamp says so."""
+
+    stamp: Stamp
+    at: datetime
+
+
+def vintage(meta: dict) -> Vintage | None:
+    """rowsUpdatedAt; else viewLastModified, so a dataset that does not publish rowsUpdatedAt is not reloaded on
+    every run (viewLastModified also moves on metadata edits, which costs a reload, never a missed change)."""
+    for stamp in Stamp:
+        at = epoch(meta, stamp)
+        if at is not None:
+            return Vintage(stamp, at)
+    return None
 
 
 def rows_updated_at(meta: dict) -> datetime | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ctdss.contract import Contract, check_contract, rows_updated_at
+from ctdss.contract import Contract, check_contract, vintage
 from ctdss.errors import UserError
 from ctdss.landing import Pull, land_dataset, no_rows, refresh_label, window_start
 from ctdss.progress import NoProgress, ProgressSink
@@ -26,7 +26,7 @@ from ctdss.registry import Dataset, RefreshMode, Registry
 from ctdss.sources import Source
 from ctdss.warehouse import AuditEntry, Status, ensure_schema, last_loaded, ql, session, utcnow, write_audit
 
-UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its rowsUpdatedAt is the one last loaded
+UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its vintage is the one last loaded
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Outcome:
     rows_kept: int = 0
     seconds: float = 0.0
     refresh: str = ""
+    vintage: str = ""  # the metadata timestamp that decided whether the dataset changed, "" if it has none
     extras: list[str] = field(default_factory=list)
     error: str | None = None
     unreachable: bool = False
@@ -171,21 +172,22 @@ class _DatasetRun:
         ds, run, source = self.ds, self.run, self.run.source
         self.meta = meta = source.metadata(ds)
         self.contract = contract = check_contract(ds, meta, run.registry.path)
-        rua = rows_updated_at(meta)
+        dated = vintage(meta)
+        stamp = str(dated.stamp) if dated else ""
         with session(run.db_path, run.lock_timeout) as con:
-            unchanged = not force and rua is not None and last_loaded(con, ds) == rua
+            unchanged = not force and dated is not None and last_loaded(con, ds, dated.stamp) == dated.at
             window = None
             if source.serves_windows and ds.refresh.mode is RefreshMode.WINDOW and not full:
                 window = window_start(con, ds)
         if unchanged:
             self._record(Status.SKIPPED, started, refresh=UNCHANGED)
-            return Outcome(ds, Status.SKIPPED, refresh=UNCHANGED)
+            return Outcome(ds, Status.SKIPPED, refresh=UNCHANGED, vintage=stamp)
         refresh = refresh_label(window)
         where = f"{ds.fields['month']} >= {ql(window)}" if window else None
         files = source.fetch(ds, where, workdir, lambda n: run.progress.page(ds, n))
         if not files:
             raise no_rows(ds, window)
-        source.confirm_vintage(ds, rua)
+        source.confirm_vintage(ds, dated)
         pull = Pull(ds, meta, contract, files, run.load_id, run.loaded_at, source.synthetic, window)
         with session(run.db_path, run.lock_timeout) as con:
             source.check_rows(con, ds, files, contract.served)
@@ -193,4 +195,4 @@ class _DatasetRun:
                                       run.entry(ds, Status.LOADED, started, meta=meta, contract=contract,
                                                 refresh=refresh))
         return Outcome(ds, Status.LOADED, rows_landed=rows, rows_kept=kept, seconds=time.perf_counter() - clock,
-                       refresh=refresh, extras=contract.extras)
+                       refresh=refresh, vintage=stamp, extras=contract.extras)

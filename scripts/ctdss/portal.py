@@ -1,8 +1,13 @@
 """The live source: a Socrata portal (data.ct.gov by default, or a local emulator), reached through sodapy.
 
-sodapy supplies the session (app token header, adapters). Rows are requested page by page with an explicit
-`$order=:id`, because sodapy's `get_all` pages without an order and can duplicate or skip rows. Each page is
-kept as the bytes the portal served and written to disk; DuckDB lands the files in bulk.
+sodapy supplies the session; `ctdss.transport` sends the app token to the portal's origin only, follows
+redirects only within it and bounds each whole response by a deadline. Rows are requested page by page with an
+explicit `$order=:id`, because sodapy's `get_all` pages without an order and can duplicate or skip rows. Each
+page is kept as the bytes the portal served and written to disk; DuckDB lands the files in bulk.
+
+A pull is checked against the portal's own count of the rows (`$select=count(*)` with the same `$where`),
+taken before paging and again after: a pull that ends early, or a publication that changes under it, is refused
+rather than landed as if it were the whole dataset.
 """
 
 from __future__ import annotations
@@ -12,21 +17,21 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
 import requests
-from requests.adapters import HTTPAdapter
 from sodapy import Socrata
 
-from ctdss.contract import rows_updated_at
+from ctdss.config import dataset_deadline_seconds, request_deadline_seconds
+from ctdss.contract import Vintage, vintage
 from ctdss.errors import LoadFailure, UserError
 from ctdss.landing import check_row_keys
 from ctdss.registry import Dataset
+from ctdss.transport import DeadlineMissed, PortalHTTP, WatchedAdapter
 
 RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
 OFFLINE_HINT = "To build offline, run `make demo` or `ctdss load --snapshot DIR`."
@@ -40,6 +45,8 @@ class RetryPolicy:
     retry_after_max: float = 60.0
     connect_timeout: float = 3.05
     read_timeout: float = 60.0
+    request_deadline: float = field(default_factory=request_deadline_seconds)
+    dataset_deadline: float = field(default_factory=dataset_deadline_seconds)
 
 
 class PortalError(UserError):
@@ -52,11 +59,15 @@ class PortalError(UserError):
 
 
 class _Transient(Exception):
-    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None) -> None:
+    """A failed attempt worth retrying. `refusal`, if set, is the error once the attempts run out."""
+
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None,
+                 refusal: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.refusal = refusal
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -97,13 +108,16 @@ class PortalSource:
         self.page_size = page_size
         self.policy = policy or RetryPolicy()
         self.sleep = sleep if sleep is not None else time.sleep
-        adapter = {"prefix": f"{parts.scheme}://", "adapter": HTTPAdapter(max_retries=0)}
+        adapter = {"prefix": f"{parts.scheme}://", "adapter": WatchedAdapter()}
         # sodapy warns on the root logger when there is no token; the CLI's own output is enough.
         logging.disable(logging.WARNING)
         try:
             self._client = Socrata(parts.netloc, token, session_adapter=adapter, timeout=self.policy.read_timeout)
         finally:
             logging.disable(logging.NOTSET)
+        self._http = PortalHTTP(self._client.session, self.portal, token, self.policy.connect_timeout,
+                                self.policy.read_timeout)
+        self._started: dict[str, float] = {}  # dataset id -> when its run began (monotonic), for its deadline
 
     def close(self) -> None:
         self._client.close()
@@ -113,13 +127,20 @@ class PortalSource:
     def _url(self, path: str) -> str:
         return f"{self._client.uri_prefix}{self._client.domain}{path}"
 
+    def _remaining(self, ds: Dataset) -> float:
+        """Seconds left of the dataset's deadline, counted from when its metadata was first read."""
+        started = self._started.setdefault(ds.id, time.monotonic())
+        return self.policy.dataset_deadline - (time.monotonic() - started)
+
     def _get(self, ds: Dataset, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
         """GET with retries. Returns (raw bytes, parsed value). Never puts the token in a message."""
         policy = self.policy
         last: _Transient | None = None
         for attempt in range(1, policy.attempts + 1):
+            if self._remaining(ds) <= 0:
+                raise self._dataset_deadline(ds, last)
             try:
-                return self._attempt(path, params, parse)
+                return self._attempt(path, params, parse, min(policy.request_deadline, self._remaining(ds)))
             except _Transient as exc:
                 last = exc
             if attempt == policy.attempts:
@@ -128,28 +149,46 @@ class PortalSource:
             delay *= 1 + random.random() * 0.1
             if last.retry_after is not None:
                 delay = max(delay, min(last.retry_after, policy.retry_after_max))
+            if delay >= self._remaining(ds):
+                raise self._dataset_deadline(ds, last)
             self.sleep(delay)
         assert last is not None
+        raise self._exhausted(ds, path, last)
+
+    def _exhausted(self, ds: Dataset, path: str, last: _Transient) -> UserError:
+        attempts = self.policy.attempts
+        if last.refusal:
+            return LoadFailure(last.refusal.format(attempts=attempts))
         if last.status is None and last.reason.startswith("cannot connect"):
-            raise PortalError(
-                f"Could not reach the Socrata portal at {self.portal} (dataset {ds.id}) after {policy.attempts} "
+            return PortalError(
+                f"Could not reach the Socrata portal at {self.portal} (dataset {ds.id}) after {attempts} "
                 f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
                 f"a proxy, or --portal. {OFFLINE_HINT}",
                 unreachable=True,
             )
         status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
-        raise PortalError(
+        return PortalError(
             f"The Socrata portal at {self.portal} failed to serve {path} for dataset {ds.id} after "
-            f"{policy.attempts} attempts ({status}: {last.reason}). The portal may be down or rate-limiting; "
+            f"{attempts} attempts ({status}: {last.reason}). The portal may be down or rate-limiting; "
             f"try again later (an app token in SOCRATA_APP_TOKEN raises the rate limits). {OFFLINE_HINT}",
             status=last.status,
         )
 
-    def _attempt(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
-        timeout = (self.policy.connect_timeout, self.policy.read_timeout)
+    def _dataset_deadline(self, ds: Dataset, last: _Transient | None) -> LoadFailure:
+        why = f" (the last attempt: {last.reason})" if last else ""
+        return LoadFailure(
+            f"Dataset {ds.id} was not pulled from {self.portal} within its deadline of "
+            f"{self.policy.dataset_deadline:g} s{why}. Nothing was loaded and the previous data is unchanged. "
+            f"Run again later, or raise CTDSS_DATASET_DEADLINE if the dataset is large and the portal slow."
+        )
+
+    def _attempt(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object],
+                 deadline: float):
         try:
-            response = self._client.session.get(self._url(path), params=params, timeout=timeout)
-            body = response.content
+            reply = self._http.get(self._url(path), params, deadline)
+        except DeadlineMissed:
+            raise _Transient(f"the response did not arrive whole within {deadline:g} s (request deadline; "
+                             f"CTDSS_REQUEST_DEADLINE sets it)") from None
         except requests.exceptions.ConnectTimeout:
             raise _Transient("cannot connect: the connection timed out") from None
         except requests.exceptions.ReadTimeout:
@@ -161,46 +200,76 @@ class PortalSource:
             raise _Transient("the connection was dropped: " + _short_reason(text)) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Transient("the connection was dropped in the middle of the response") from None
-        status = response.status_code
-        if status in RETRY_STATUSES:
+        if reply.status in RETRY_STATUSES:
             raise _Transient(
-                response.reason or "retryable status",
-                status=status,
-                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+                reply.reason or "retryable status",
+                status=reply.status,
+                retry_after=_retry_after_seconds(reply.headers.get("retry-after")),
             )
-        if status != 200:
+        if reply.status != 200:
             raise PortalError(
-                f"The Socrata portal at {self.portal} answered HTTP {status} ({response.reason}) for {path}: "
-                f"{_error_message(body)}. Check the dataset id in the registry, and the portal address.",
-                status=status,
+                f"The Socrata portal at {self.portal} answered HTTP {reply.status} ({reply.reason}) for {path}: "
+                f"{_error_message(reply.body)}. Check the dataset id in the registry, and the portal address.",
+                status=reply.status,
             )
         try:
-            return body, parse(body)
+            return reply.body, parse(reply.body)
         except ValueError as exc:
-            raise _Transient(f"the response was not the expected JSON ({exc})", status=status) from None
+            raise _Transient(f"the response was not the expected JSON ({exc})", status=reply.status) from None
 
     # -- the Source interface (ctdss.sources) ----------------------------------------------------------------
 
     def metadata(self, ds: Dataset) -> dict:
+        """The dataset's metadata. The first read starts the dataset's run, and with it its deadline."""
+        self._started[ds.id] = time.monotonic()
+        return self._metadata(ds)
+
+    def _metadata(self, ds: Dataset) -> dict:
         _, value = self._get(ds, f"/api/views/{ds.id}.json", None, _parse_object)
         return value  # type: ignore[return-value]
 
+    def _count(self, ds: Dataset, where: str | None) -> int:
+        """The portal's count of the rows matching `where`: what a complete pull must bring."""
+        params = {"$select": "count(*) as row_count", **({"$where": where} if where else {})}
+        _, value = self._get(ds, f"/resource/{ds.id}.json", params, _parse_count)
+        return value  # type: ignore[return-value]
+
     def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
-        """Pull every row page by page ($order=:id), writing each page's bytes to workdir. Returns the files."""
+        """Pull every row page by page ($order=:id), writing each page's bytes to workdir. Returns the files.
+        A page shorter than asked for is normal (the portal may cap the page size); the pull goes on until it
+        has the rows the portal counted, and an empty page before then is retried, then refused."""
+        expected = self._count(ds, where)
         files: list[Path] = []
-        offset = 0
-        while True:
-            params = {"$select": ":id,*", "$order": ":id", "$limit": str(self.page_size), "$offset": str(offset)}
-            if where:
-                params["$where"] = where
-            body, rows = self._get(ds, f"/resource/{ds.id}.json", params, _parse_rows)
-            if not rows:
-                return files
+        pulled = 0
+        while pulled < expected:
+            body, rows = self._page(ds, where, pulled, expected)
             path = workdir / f"rows-{len(files) + 1:06d}.json"
             path.write_bytes(body)
             files.append(path)
-            offset += len(rows)  # type: ignore[arg-type]
-            on_page(len(rows))  # type: ignore[arg-type]
+            pulled += len(rows)
+            on_page(len(rows))
+        recount = self._count(ds, where)
+        if pulled != expected or recount != expected:
+            raise LoadFailure(
+                f"Dataset {ds.id} changed on the portal while it was being pulled: the portal counted "
+                f"{expected:,} rows before the pull, served {pulled:,} and counts {recount:,} now, so the pages "
+                f"may mix two versions. Nothing was loaded and the previous data is unchanged; run again."
+            )
+        return files
+
+    def _page(self, ds: Dataset, where: str | None, offset: int, expected: int) -> tuple[bytes, list]:
+        params = {"$select": ":id,*", "$order": ":id", "$limit": str(self.page_size), "$offset": str(offset)}
+        if where:
+            params["$where"] = where
+
+        def parse(body: bytes) -> object:
+            rows = _parse_rows(body)
+            if not rows:
+                raise _Transient(f"an empty page at row {offset:,} of the {expected:,} counted",
+                                 refusal=_short_pull(self.portal, ds, offset, expected))
+            return rows
+
+        return self._get(ds, f"/resource/{ds.id}.json", params, parse)  # type: ignore[return-value]
 
     def holds(self, ds: Dataset) -> bool:
         """True: whether the portal has a dataset is only known by reading it, which fails naming it if not."""
@@ -210,15 +279,37 @@ class PortalSource:
         """None: a portal is checked dataset by dataset as it is pulled, since checking first would pull twice."""
         return None
 
-    def confirm_vintage(self, ds: Dataset, rows_updated_at_before: datetime | None) -> None:
-        if rows_updated_at(self.metadata(ds)) != rows_updated_at_before:
+    def confirm_vintage(self, ds: Dataset, before: Vintage | None) -> None:
+        after = vintage(self._metadata(ds))
+        if after != before:
+            stamp = before.stamp if before else "rowsUpdatedAt"
             raise LoadFailure(
-                f"Dataset {ds.id} was updated on the portal while it was being pulled (rowsUpdatedAt "
+                f"Dataset {ds.id} was updated on the portal while it was being pulled ({stamp} "
                 f"changed), so the pages may mix two versions. Nothing was loaded; run again."
             )
 
     def check_rows(self, con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:
         check_row_keys(con, ds, files, served)
+
+
+def _short_pull(portal: str, ds: Dataset, pulled: int, expected: int) -> str:
+    """The refusal of a pull that keeps ending early; `{attempts}` is filled in once the attempts are spent."""
+    return (
+        f"The Socrata portal at {portal} served an empty page for dataset {ds.id} after {pulled:,} of the "
+        f"{expected:,} rows it counted, on each of {{attempts}} attempts, so the pull ended "
+        f"{expected - pulled:,} rows short. Landing it would replace the dataset with part of it, so nothing was "
+        f"loaded and the previous data is unchanged. Run again later; if it persists, the portal is dropping pages."
+    )
+
+
+def _parse_count(body: bytes) -> object:
+    value = json.loads(body)
+    if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) and len(value[0]) == 1):
+        raise ValueError("expected one row with one count")
+    count = next(iter(value[0].values()))
+    if isinstance(count, bool) or not str(count).isdigit():
+        raise ValueError(f"the count {count!r} is not a whole number")
+    return int(count)
 
 
 def _parse_object(body: bytes) -> object:

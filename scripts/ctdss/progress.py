@@ -101,6 +101,7 @@ class Progress:
             "seconds": f"{outcome.seconds:.3f}",
             "rows_per_s": f"{outcome.rows_per_second:.0f}",
             "refresh": outcome.refresh.replace(" ", "_") or "-",
+            "vintage": outcome.vintage or "none",
         }
         if outcome.extras:
             fields["extra_fields"] = ",".join(outcome.extras)
@@ -111,11 +112,11 @@ def _summary(outcome: Outcome) -> str:
     """The terminal line's closing text for a finished dataset."""
     if outcome.status is Status.LOADED:
         text = (f"{outcome.rows_landed:>12,} rows  {outcome.rows_per_second:>12,.0f} rows/s  "
-                f"loaded ({outcome.refresh}")
+                f"loaded ({outcome.refresh}, vintage from {outcome.vintage or 'no timestamp'}")
         text += f", kept {outcome.rows_kept:,})" if outcome.rows_kept else ")"
         if outcome.extras:
             text += f"; extra fields landed: {', '.join(outcome.extras)}"
         return text
     if outcome.status is Status.SKIPPED:
-        return "skipped: rowsUpdatedAt unchanged since the last load (--force reloads)"
+        return f"skipped: {outcome.vintage} unchanged since the last load (--force reloads)"
     return "FAILED (previous data kept)"

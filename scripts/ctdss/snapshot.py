@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ctdss.contract import check_contract
+from ctdss.contract import Vintage, check_contract
 from ctdss.errors import UserError
 from ctdss.landing import check_row_keys
 from ctdss.progress import ProgressSink
@@ -131,7 +131,7 @@ class SnapshotSource:
         finally:
             scratch.close()
 
-    def confirm_vintage(self, ds: Dataset, rows_updated_at: datetime | None) -> None:
+    def confirm_vintage(self, ds: Dataset, before: Vintage | None) -> None:
         """Nothing to do: a snapshot's files do not change while they are read."""
 
     def check_rows(self, con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:

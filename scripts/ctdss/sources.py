@@ -8,12 +8,12 @@ it has.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
 
+from ctdss.contract import Vintage
 from ctdss.registry import Dataset
 
 
@@ -45,7 +45,7 @@ class Source(Protocol):
         """The first problem that refuses the whole load before any dataset lands, or None."""
         ...
 
-    def confirm_vintage(self, ds: Dataset, rows_updated_at: datetime | None) -> None:
+    def confirm_vintage(self, ds: Dataset, before: Vintage | None) -> None:
         """Raise a LoadFailure if the dataset changed after its metadata was read, so its rows may mix two
         versions."""
         ...

@@ -17,7 +17,7 @@ from typing import TypeVar
 import duckdb
 
 from ctdss.config import lock_timeout_seconds, memory_limit
-from ctdss.contract import PROVENANCE, Contract, epoch, rows_updated_at
+from ctdss.contract import PROVENANCE, Contract, Stamp, epoch, rows_updated_at
 from ctdss.errors import UserError, first_line
 from ctdss.registry import Dataset, Registry
 
@@ -215,10 +215,14 @@ def write_audit(con: duckdb.DuckDBPyConnection, entry: AuditEntry) -> None:
     )
 
 
-def last_loaded(con: duckdb.DuckDBPyConnection, ds: Dataset) -> datetime | None:
-    """The rowsUpdatedAt of the dataset's last successful load, or None."""
+VINTAGE_COLUMNS = {Stamp.ROWS_UPDATED_AT: "source_rows_updated_at",
+                   Stamp.VIEW_LAST_MODIFIED: "source_view_last_modified"}
+
+
+def last_loaded(con: duckdb.DuckDBPyConnection, ds: Dataset, stamp: Stamp = Stamp.ROWS_UPDATED_AT) -> datetime | None:
+    """The `stamp` timestamp (rowsUpdatedAt or viewLastModified) of the dataset's last successful load, or None."""
     row = con.execute(
-        f"select source_rows_updated_at from {AUDIT_TABLE} where dataset_id = ? and status = ? "
+        f"select {VINTAGE_COLUMNS[stamp]} from {AUDIT_TABLE} where dataset_id = ? and status = ? "
         "order by finished_at desc limit 1",
         [ds.id, str(Status.LOADED)],
     ).fetchone()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from support import loader_data as data
+from support.socrata_emulator import SocrataEmulator
 
 from ctdss.loader import load
 from ctdss.portal import PortalSource, RetryPolicy
@@ -20,7 +21,8 @@ from ctdss.publish import publish
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 
-FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05, connect_timeout=0.5, read_timeout=1.0)
+FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05, connect_timeout=0.5, read_timeout=1.0,
+                   request_deadline=1.5, dataset_deadline=60.0)
 INJECTED: Counter = Counter()  # faults fired, by scenario; printed at the end of the module
 
 
@@ -30,6 +32,11 @@ def _fault(kind, **options):
 
 def _change(name):
     return ("change", name, {})
+
+
+def _portal(setting, value):
+    """A standing behaviour of the portal (see the emulator's page_cap and omit_rows)."""
+    return ("portal", setting, {"value": value})
 
 
 # scenario -> (setup steps, expected outcome of the monthly dataset)
@@ -46,6 +53,14 @@ SCENARIOS = {
     "truncated JSON": ([_fault("truncate", after=2)], "loaded"),
     "invalid JSON": ([_fault("invalid_json")], "loaded"),
     "short page mid-dataset": ([_fault("short_page", rows=2, after=1)], "loaded"),
+    "empty page partway, once": ([_fault("short_page", rows=0, after=2)], "loaded"),
+    "empty page partway, on every attempt": ([_fault("short_page", rows=0, after=2, times=50)], "failed"),
+    "missing middle page": ([_portal("omit_rows", range(500, 1000))], "failed"),
+    "row count changes during the pull": ([_fault("add_row", after=2)], "failed"),
+    "page size capped at 300 rows": ([_portal("page_cap", 300)], "loaded"),
+    "trickling response, once": ([_fault("trickle", after=2, interval=0.05)], "loaded"),
+    "redirect to another origin": ([_fault("redirect", after=1, to=SocrataEmulator.url_unreachable())], "failed"),
+    "metadata lists a field twice": ([_change("field_listed_twice")], "failed"),
     "same :id on two pages": ([_fault("duplicate_row", after=2)], "failed"),
     "rowsUpdatedAt changes during the pull": ([_fault("bump_rows_updated_at", after=1)], "failed"),
     "empty dataset": ([_change("empty")], "failed"),
@@ -99,6 +114,8 @@ def _newer_sample(root: Path, change: str | None) -> Path:
         if change == "column_renamed":
             meta["columns"].append({"id": 98, "name": "Recipients", "fieldName": "recipient_count",
                                     "dataTypeName": "number"})
+    elif change == "field_listed_twice":
+        meta["columns"].append(dict(next(c for c in meta["columns"] if c["fieldName"] == "recipients")))
     elif change == "column_retyped":
         for column in meta["columns"]:
             if column["fieldName"] == "recipients":
@@ -123,12 +140,18 @@ def test_a_fault_is_retried_to_success_or_fails_cleanly(scenario, baseline, socr
     for step, kind, options in steps:
         if step == "fault":
             emu.inject(kind, path="resource", dataset_id=data.MONTHLY, **options)
+        elif step == "portal" and kind == "omit_rows":
+            emu.omit_rows({r[":id"] for r in sorted(emu.rows(data.MONTHLY), key=lambda r: r[":id"])[
+                options["value"].start:options["value"].stop]})
+        elif step == "portal":
+            setattr(emu, kind, options["value"])
     source = PortalSource(emu.url, None, page_size=500, policy=FAST, sleep=lambda s: None)
     try:
         outcome = load(load_registry(), source, work, dataset_ids=[data.MONTHLY], full=True)[0]
     finally:
         source.close()
-    INJECTED[scenario] = emu.faults_fired + (1 if change else 0)  # a changed publication is one fault
+    standing = sum(1 for step, _, _ in steps if step in ("change", "portal"))  # a change or setting is one fault
+    INJECTED[scenario] = emu.faults_fired + standing
     assert outcome.status == expected, outcome.error
     after = data.raw_tables(work)
     audit = data.audit(work)[-1]

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import loader_data
 from support.socrata_emulator import SocrataEmulator
 
-__all__ = ["sample_dir", "socrata_emulator"]
+__all__ = ["loaded_portal", "sample_dir", "socrata_emulator"]
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -27,6 +28,22 @@ def socrata_emulator() -> Iterator[Callable[[Path | None], SocrataEmulator]]:
     yield make
     for emulator in started:
         emulator.stop()
+
+
+@pytest.fixture
+def loaded_portal(socrata_emulator, tmp_path) -> Callable[[Callable], tuple[SocrataEmulator, Path]]:
+    """A factory: `loaded_portal(load)` starts an emulator serving the small loader datasets, lands them in a new
+    warehouse with `load(emulator, db)` (which must succeed), then serves a newer publication of the monthly
+    dataset. Returns (emulator, db)."""
+    def make(load: Callable) -> tuple[SocrataEmulator, Path]:
+        emulator = socrata_emulator(loader_data.write(tmp_path / "snapshot", loader_data.datasets()))
+        db = tmp_path / "warehouse.duckdb"
+        outcome = load(emulator, db)
+        assert outcome.status == "loaded", outcome.error
+        loader_data.newer_publication(emulator)
+        return emulator, db
+
+    return make
 
 
 @pytest.fixture(scope="session")

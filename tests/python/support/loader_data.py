@@ -137,3 +137,10 @@ def audit(db: Path) -> list[dict]:
 
 def file_bytes_contain(path: Path, needle: str) -> bool:
     return needle.encode() in path.read_bytes()
+
+
+def newer_publication(emu, dataset_id: str = MONTHLY) -> None:
+    """Make the emulator serve a later rowsUpdatedAt, so the next load pulls the dataset instead of skipping it."""
+    meta = emu.metadata(dataset_id)
+    meta["rowsUpdatedAt"] += 86_400
+    emu.set_metadata(dataset_id, meta)

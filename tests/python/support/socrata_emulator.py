@@ -20,6 +20,10 @@ Routes:
 
 Rows are served exactly as stored: every value a JSON string, a null field absent from its object.
 
+Two standing behaviours of real portals can be switched on: `page_cap` (serve at most that many rows per page
+whatever `$limit` asks, as portals capped at 1,000 rows do) and `omit_rows` (row ids left out of every row page
+but still counted by `count(*)`, as a portal that drops a page does).
+
 Faults (`SocrataEmulator.inject`) make chosen requests misbehave; see FAULT_KINDS. Every request is recorded
 in `SocrataEmulator.requests` (method, path, params, headers with lower-case names).
 """
@@ -66,6 +70,9 @@ FAULT_KINDS: dict[str, frozenset[str]] = {
     "short_page": frozenset({"rows"}),  # serve only `rows` rows of the page (default: half)
     "duplicate_row": frozenset(),  # replace the page's last row with one served at an earlier offset
     "bump_rows_updated_at": frozenset({"by"}),  # after answering, add `by` (60) to metadata rowsUpdatedAt
+    "add_row": frozenset(),  # after answering, append one new row (a publication growing during a pull)
+    "trickle": frozenset({"interval", "chunk"}),  # send the body `chunk` (1) bytes per `interval` (0.05) s
+    "redirect": frozenset({"to", "status"}),  # answer `status` (302) with Location: `to` + this path and query
 }
 ROW_FAULTS = frozenset({"short_page", "duplicate_row"})  # only meaningful for /resource requests
 FAULT_PATHS = ("any", "resource", "views")
@@ -184,6 +191,8 @@ class SocrataEmulator:
         self.faults: list[Fault] = []
         self.faults_fired = 0
         self.errors: list[str] = []  # unexpected exceptions in handlers (answered with 500)
+        self.page_cap: int | None = None
+        self.omitted: set[str] = set()
         if snapshot_dir is not None:
             for directory in sorted(Path(snapshot_dir).iterdir()):
                 if directory.is_dir() and DATASET_ID.fullmatch(directory.name):
@@ -204,6 +213,11 @@ class SocrataEmulator:
     def set_metadata(self, dataset_id: str, metadata: dict) -> None:
         with self._lock:
             self._dataset(dataset_id)["metadata"] = copy.deepcopy(metadata)
+
+    def omit_rows(self, row_ids: set[str]) -> None:
+        """Leave these row ids out of every row page, while `count(*)` still counts them."""
+        with self._lock:
+            self.omitted = set(row_ids)
 
     def remove_dataset(self, dataset_id: str) -> None:
         with self._lock:
@@ -363,6 +377,11 @@ class SocrataEmulator:
             known = {c["fieldName"] for c in columns if c.get("fieldName")} | {k for r in rows for k in r}
             known |= SYSTEM_FIELDS
             rows = copy.deepcopy(rows)
+            cap, omitted = self.page_cap, set(self.omitted)
+        if "count(" not in params.get("$select", "").lower():
+            rows = [r for r in rows if r.get(":id") not in omitted]
+            if cap is not None and _int_param(params, "$limit", DEFAULT_LIMIT) > cap:
+                params = {**params, "$limit": str(cap)}
         return run_query(rows, known, params)
 
 
@@ -599,6 +618,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_bytes(status, payload, headers)
         if kind == "drop":
             return self._drop()
+        if fault and kind == "redirect":
+            query = urlsplit(self.path).query
+            location = fault.options["to"].rstrip("/") + path + (f"?{query}" if query else "")
+            return self._send_bytes(int(fault.options.get("status", 302)), b"", {"Location": location})
         if fault and kind == "slow":
             emu._stopping.wait(float(fault.options["seconds"]))
             if emu._stopping.is_set():
@@ -628,6 +651,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = payload[: max(1, len(payload) // 2)]
         elif kind == "invalid_json":
             payload = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+        elif kind == "trickle":
+            return self._trickle(status, payload, float(fault.options.get("interval", 0.05)),
+                                 int(fault.options.get("chunk", 1)))
         elif kind == "drop_mid_body":
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -644,6 +670,23 @@ class _Handler(BaseHTTPRequestHandler):
                     meta = dataset["metadata"]
                     by = int(fault.options.get("by", 60))
                     meta["rowsUpdatedAt"] = int(meta.get("rowsUpdatedAt", 0)) + by
+        if kind == "add_row":
+            with emu._lock:
+                rows = emu.datasets[dataset_id]["rows"]
+                rows.append({**(rows[-1] if rows else {}), ":id": f"row-added-{len(rows):06d}"})
+        return None
+
+    def _trickle(self, status: int, payload: bytes, interval: float, chunk: int) -> None:
+        """Send the whole Content-Length up front, then the body a few bytes at a time until done or stopped."""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        for start in range(0, len(payload), chunk):
+            self.wfile.write(payload[start:start + chunk])
+            self.wfile.flush()
+            if self.emulator._stopping.wait(interval):
+                return self._drop()
         return None
 
     def _drop(self) -> None:

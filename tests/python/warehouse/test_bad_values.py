@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, build_warehouse
+
+from ctdss import cli
 
 ANNUAL, TOWN, MONTHLY, TOA = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh", "g7bd-zbqw"
 UNKNOWN_TOA = "Q77"  # a type of assistance code the seed assistance_types does not know
@@ -23,6 +26,7 @@ BAD_COUNTS = {  # value as published -> quarantine reason; None means the field 
 }
 UNKNOWN_TOWNS = ["Atlantis", "Ñewtöwn ☃ 東京"]
 LONG_PROGRAM = "Extended Benefit " + "x" * 5000
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _pages(folder: Path) -> dict[Path, list[dict]]:
@@ -108,6 +112,24 @@ def test_the_failing_tests_name_the_offending_values(bad):
     assert town_key in duplicates
     codes = _show(warehouse, "stg_socrata__town_assistance_monthly_assistance_types_are_mapped")
     assert UNKNOWN_TOA.lower() in codes
+
+
+def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(bad, capsys):
+    """What `make build` and `make demo` print after `dbt build` fails on an unmapped town or program."""
+    warehouse, _ = bad
+    assert cli.main(["unmapped", "--target-path", str(warehouse.target), "--db", str(warehouse.db)]) == 0
+    printed = capsys.readouterr().err
+    paragraph = " ".join(line.strip() for line in printed.splitlines())
+    assert printed.count("ctdss:") == 1 and "\n\n" not in printed  # one paragraph
+    for name in UNKNOWN_TOWNS:
+        assert repr(name) in paragraph
+    assert f"{LONG_PROGRAM[:100]!r}... ({len(LONG_PROGRAM):,} characters)" in paragraph  # cut, not 5,000 wide
+    assert "seeds/town_aliases.csv" in paragraph and "seeds/program_aliases.csv" in paragraph
+
+
+def test_make_runs_the_explanation_when_dbt_build_fails():
+    recipe = subprocess.run(["make", "-n", "dbt-build"], cwd=REPO, capture_output=True, text=True, check=True)
+    assert "dbt build || { .venv/bin/ctdss unmapped; exit 1; }" in recipe.stdout
 
 
 @pytest.fixture(scope="module")
