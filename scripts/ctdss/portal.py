@@ -30,6 +30,11 @@ from ctdss.registry import Dataset
 
 RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
 OFFLINE_HINT = "To build offline, run `make demo` or `ctdss load --snapshot DIR`."
+ID_HINT = "Check the dataset id in the registry, and the portal address."
+CATALOGUE_PAGE = 100  # the Discovery API's default page
+CATALOGUE_MAX = 1_000  # far above the DSS datasets; a listing this long is a query too broad to read
+CATALOGUE_HINT = "Check the portal address (--portal or CTDSS_PORTAL): it must be a Socrata portal's own address."
+Params = dict[str, str] | list[tuple[str, str]] | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class PortalSource:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UserError(f"The portal address {portal!r} is not an http(s) URL such as https://data.ct.gov.")
         self.portal = f"{parts.scheme}://{parts.netloc}"
+        self.host = parts.hostname or parts.netloc
         self.origin: str | None = self.portal
         self.description = f"portal {self.portal}"
         self.synthetic = False
@@ -113,13 +119,14 @@ class PortalSource:
     def _url(self, path: str) -> str:
         return f"{self._client.uri_prefix}{self._client.domain}{path}"
 
-    def _get(self, ds: Dataset, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
-        """GET with retries. Returns (raw bytes, parsed value). Never puts the token in a message."""
+    def _get(self, what: str, path: str, params: Params, parse: Callable[[bytes], object], hint: str = ID_HINT):
+        """GET with retries. Returns (raw bytes, parsed value). `what` names the request in messages ("dataset
+        abcd-1234"); `hint` is what to check when the portal refuses it. Never puts the token in a message."""
         policy = self.policy
         last: _Transient | None = None
         for attempt in range(1, policy.attempts + 1):
             try:
-                return self._attempt(path, params, parse)
+                return self._attempt(path, params, parse, hint)
             except _Transient as exc:
                 last = exc
             if attempt == policy.attempts:
@@ -132,20 +139,20 @@ class PortalSource:
         assert last is not None
         if last.status is None and last.reason.startswith("cannot connect"):
             raise PortalError(
-                f"Could not reach the Socrata portal at {self.portal} (dataset {ds.id}) after {policy.attempts} "
+                f"Could not reach the Socrata portal at {self.portal} ({what}) after {policy.attempts} "
                 f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
                 f"a proxy, or --portal. {OFFLINE_HINT}",
                 unreachable=True,
             )
         status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
         raise PortalError(
-            f"The Socrata portal at {self.portal} failed to serve {path} for dataset {ds.id} after "
+            f"The Socrata portal at {self.portal} failed to serve {path} for {what} after "
             f"{policy.attempts} attempts ({status}: {last.reason}). The portal may be down or rate-limiting; "
             f"try again later (an app token in SOCRATA_APP_TOKEN raises the rate limits). {OFFLINE_HINT}",
             status=last.status,
         )
 
-    def _attempt(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
+    def _attempt(self, path: str, params: Params, parse: Callable[[bytes], object], hint: str):
         timeout = (self.policy.connect_timeout, self.policy.read_timeout)
         try:
             response = self._client.session.get(self._url(path), params=params, timeout=timeout)
@@ -171,7 +178,7 @@ class PortalSource:
         if status != 200:
             raise PortalError(
                 f"The Socrata portal at {self.portal} answered HTTP {status} ({response.reason}) for {path}: "
-                f"{_error_message(body)}. Check the dataset id in the registry, and the portal address.",
+                f"{_error_message(body)}. {hint}",
                 status=status,
             )
         try:
@@ -179,11 +186,46 @@ class PortalSource:
         except ValueError as exc:
             raise _Transient(f"the response was not the expected JSON ({exc})", status=status) from None
 
+    # -- onboarding: the catalogue, a dataset's metadata, a column's distinct values ---------------------------
+
+    def view(self, dataset_id: str) -> dict:
+        """/api/views/{id}.json: a dataset's metadata, with each column's fieldName and dataTypeName."""
+        _, value = self._get(f"dataset {dataset_id}", f"/api/views/{dataset_id}.json", None, _parse_object)
+        return value  # type: ignore[return-value]
+
+    def catalogue(self, tag: str | None, query: str | None) -> tuple[list[dict], int]:
+        """The portal's datasets in the Discovery API (/api/catalog/v1): its `results` entries and its
+        `resultSetSize`. The parameters are those sodapy's `Socrata.datasets()` sends (domains, tags, q, limit,
+        offset), plus `search_context` so that `tags` means the portal's own tags and `only=dataset`. Unlike
+        sodapy it stops at an empty page and at CATALOGUE_MAX results, where sodapy would loop forever if the
+        portal served fewer results than it announced."""
+        base = [("domains", self.host), ("search_context", self.host), ("only", "dataset"), ("order", "name")]
+        base += [("tags", tag)] if tag else []
+        base += [("q", query)] if query else []
+        results: dict[str, dict] = {}
+        total = 0
+        while len(results) < CATALOGUE_MAX:
+            page = [*base, ("limit", str(CATALOGUE_PAGE)), ("offset", str(len(results)))]
+            _, value = self._get("the catalogue", "/api/catalog/v1", page, _parse_catalogue, CATALOGUE_HINT)
+            total = value["resultSetSize"]  # type: ignore[index]
+            new = {r["resource"]["id"]: r for r in value["results"] if r["resource"]["id"] not in results}  # type: ignore[index]
+            results.update(new)
+            if not new or len(results) >= total:
+                break
+        return list(results.values()), total
+
+    def distinct_values(self, dataset_id: str, field: str, limit: int) -> list[tuple[str | None, int]]:
+        """Each distinct value of `field` (None for the null group) with its row count, in value order, at most
+        `limit` of them: `$select=field, count(*)` with `$group=field`, so the portal does the counting."""
+        alias = "rows_in_group" if field == "row_count" else "row_count"
+        params = {"$select": f"{field}, count(*) AS {alias}", "$group": field, "$order": field, "$limit": str(limit)}
+        _, rows = self._get(f"dataset {dataset_id}", f"/resource/{dataset_id}.json", params, _parse_rows)
+        return [(row.get(field), _as_count(row.get(alias))) for row in rows]  # type: ignore[union-attr]
+
     # -- the Source interface (ctdss.sources) ----------------------------------------------------------------
 
     def metadata(self, ds: Dataset) -> dict:
-        _, value = self._get(ds, f"/api/views/{ds.id}.json", None, _parse_object)
-        return value  # type: ignore[return-value]
+        return self.view(ds.id)
 
     def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
         """Pull every row page by page ($order=:id), writing each page's bytes to workdir. Returns the files."""
@@ -193,7 +235,7 @@ class PortalSource:
             params = {"$select": ":id,*", "$order": ":id", "$limit": str(self.page_size), "$offset": str(offset)}
             if where:
                 params["$where"] = where
-            body, rows = self._get(ds, f"/resource/{ds.id}.json", params, _parse_rows)
+            body, rows = self._get(f"dataset {ds.id}", f"/resource/{ds.id}.json", params, _parse_rows)
             if not rows:
                 return files
             path = workdir / f"rows-{len(files) + 1:06d}.json"
@@ -222,6 +264,24 @@ def _parse_object(body: bytes) -> object:
     if not isinstance(value, dict):
         raise ValueError("expected a JSON object")
     return value
+
+
+def _parse_catalogue(body: bytes) -> object:
+    value = _parse_object(body)
+    results = value.get("results")  # type: ignore[union-attr]
+    if not isinstance(results, list) or not isinstance(value.get("resultSetSize"), int):  # type: ignore[union-attr]
+        raise ValueError("expected a Discovery API answer with `results` and `resultSetSize`")
+    if not all(isinstance(r, dict) and isinstance((r.get("resource") or {}).get("id"), str) for r in results):
+        raise ValueError("expected each catalogue result to carry `resource.id`")
+    return value
+
+
+def _as_count(value: object) -> int:
+    """A group's row count as SoQL serves it (a JSON string such as "12")."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def _parse_rows(body: bytes) -> object:
