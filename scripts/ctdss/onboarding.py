@@ -67,12 +67,18 @@ class Inspection:
 
 
 def inspect_dataset(source: PortalSource, registry: Registry, dataset_id: str) -> Inspection:
-    if not DATASET_ID.match(dataset_id):
+    if not DATASET_ID.fullmatch(dataset_id):
         raise UserError(f"{dataset_id!r} is not a Socrata dataset id: ids are two groups of four lower-case letters "
                         f"or digits, such as gjf6-ig4b. `ctdss discover` lists the DSS datasets and their ids.")
     metadata = _view(source, dataset_id)
     title = str(metadata.get("name") or "")
     columns = columns_of(metadata)
+    if not columns:
+        raise UserError(
+            f"Dataset {dataset_id} ({title or 'untitled'}) lists no columns in /api/views/{dataset_id}.json, so there "
+            f"is nothing to place: it may be a chart, map, story or file rather than a table of rows. Inspect the "
+            f"table it is built on; `ctdss discover` lists the portal's datasets."
+        )
     placement = place(columns, title)
     kind = choose_kind(placement, registry)
     registered = {ds.id: ds.kind for ds in registry.datasets()}.get(dataset_id)

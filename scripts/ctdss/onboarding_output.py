@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import UTC, datetime
 
 from ctdss.aliases import csv_rows
 from ctdss.config import PROJECT_ROOT, REGISTRY_PATH
@@ -35,13 +36,23 @@ def discovery_text(found: Discovery) -> str:
             'as --query "DSS enrollment".', "")]
     for ds in found.listed:
         status = f"registered as {ds.registered_kind}" if ds.registered_kind else "not registered"
-        lines += ["", f"{ds.id}  {ds.title}", f"  updated {ds.updated_at or 'unknown'} · {status}"]
+        lines += ["", f"{ds.id}  {ds.title}", f"  updated {_when(ds.updated_at)} · {status}"]
         lines += _wrap("fields: " + (", ".join(ds.fields) or "(none listed)"))
     if found.registered_unlisted:
         shown = ", ".join(f"{i} ({k})" for i, k in found.registered_unlisted)
         lines += ["", *_wrap(f"Registered but not in this listing: {shown}.", "")]
     lines += ["", "Next: `ctdss inspect ID` proposes the registry entry and alias rows for a dataset."]
     return "\n".join(lines)
+
+
+def _when(iso: str | None) -> str:
+    """An ISO 8601 UTC timestamp from the catalogue ("2024-03-13T14:05:22.000Z") as "2024-03-13 14:05 UTC"."""
+    if not iso:
+        return "unknown"
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def inspection_text(found: Inspection) -> str:
@@ -90,6 +101,9 @@ def _alias_lines(found: Inspection) -> list[str]:
             continue
         missing = found.missing.get(role, [])
         where = _relative(seed.path)
+        empty = sum(rows for value, rows in values if value is None or not value.strip())
+        if empty:
+            lines += _wrap(f"{role}: {empty} row(s) have no {role}; staging keeps them unmapped (quarantined).")
         if not missing:
             lines.append(f"  {role}: all {len(values)} distinct value(s) are mapped by {where}{limit}.")
             continue

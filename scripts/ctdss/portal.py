@@ -199,7 +199,8 @@ class PortalSource:
         offset), plus `search_context` so that `tags` means the portal's own tags and `only=dataset`. Unlike
         sodapy it stops at an empty page and at CATALOGUE_MAX results, where sodapy would loop forever if the
         portal served fewer results than it announced."""
-        base = [("domains", self.host), ("search_context", self.host), ("only", "dataset"), ("order", "name")]
+        # No `order`: like sodapy, keep the API's default; the caller sorts, and pages are de-duplicated by id.
+        base = [("domains", self.host), ("search_context", self.host), ("only", "dataset")]
         base += [("tags", tag)] if tag else []
         base += [("q", query)] if query else []
         results: dict[str, dict] = {}

@@ -79,7 +79,7 @@ def test_discover_lists_the_tagged_datasets_with_fields_updates_and_registry_kin
     assert "registered as town_program_annual" in out
     assert f"{TOA}  DSS - People Served" in out and "not registered" in out
     assert "fields: town, type_of_assistance, month, count" in out
-    assert "updated 2026-08-29T" in out  # 1_788_000_000 s after the epoch
+    assert "updated 2026-08-29 10:40 UTC" in out  # rowsUpdatedAt 1_788_000_000
     assert "Registered but not in this listing: chu7-5rrv (program_annual), sx77-vjbh (program_monthly)" in out
     request = emu.requests[-1]
     assert request.path == "/api/catalog/v1"
@@ -183,6 +183,7 @@ def test_inspect_proposes_alias_rows_for_unmapped_spellings_only(emu, capsys):
     assert rows == ["gotham city,", "hartfrd,hartford"]  # no guess for Gotham City; Hartfrd is close to hartford
     assert "published as 'HARTFRD ', 'Hartfrd' in 3 row(s)" in towns
     assert "guessed 'hartford'" in towns and "new haven" not in towns and "andover" not in towns
+    assert "town: 1 row(s) have no town" in out
     programs = out[out.index("  program: "):]
     program_rows = [line.strip() for line in programs.splitlines() if line.startswith("      ") and "#" not in line]
     assert program_rows == ["tp09,"]  # SNAP and G06-I are in seeds/program_aliases.csv already
@@ -237,7 +238,14 @@ def test_inspect_an_unknown_id_is_one_paragraph(emu, capsys):
     assert "Traceback" not in err and "\n\n" not in err
 
 
-def test_inspect_refuses_a_malformed_id_before_any_request(emu, capsys):
-    code, _, err = run(capsys, "inspect", "g7bd zbqw; drop", "--portal", emu.url)
+@pytest.mark.parametrize("bad", ["g7bd zbqw; drop", "g7bd-zbqw\n", "G7BD-ZBQW"])
+def test_inspect_refuses_a_malformed_id_before_any_request(emu, capsys, bad):
+    code, _, err = run(capsys, "inspect", bad, "--portal", emu.url)
     assert code == 2 and "is not a Socrata dataset id" in err
     assert emu.requests == []
+
+
+def test_inspect_a_view_without_columns_says_what_it_may_be(emu, capsys):
+    emu.add_dataset("char-0001", meta("char-0001", "A chart", []), [])
+    code, out, err = run(capsys, "inspect", "char-0001", "--portal", emu.url)
+    assert code == 2 and out == "" and "lists no columns" in err and "chart" in err
