@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ctdss.aliases import csv_rows
 from ctdss.config import PROJECT_ROOT, REGISTRY_PATH
@@ -13,7 +14,7 @@ from ctdss.onboarding import DISTINCT_LIMIT, Discovery, Inspection
 WIDTH = 100
 
 
-def _relative(path) -> str:
+def _relative(path: Path) -> str:
     try:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:

@@ -127,6 +127,9 @@ def choose_kind(placement: Placement, registry: Registry) -> KindChoice:
         note = f"also fits: {', '.join(others)}" if others else ""
         return KindChoice(best.name, best.required_roles, existing=True, note=note)
     required = tuple(r for r in ROLE_ORDER if r in roles)
+    if "count" not in roles:
+        return KindChoice(_kind_name(required), required, existing=False,
+                          note="no column was placed as the count, and every kind needs one: map it in `fields`")
     unknown = [r for r in required if r not in ROLES]
     note = (f"the registry does not know the role(s) {', '.join(unknown)} yet: add them to ROLES in "
             f"scripts/ctdss/registry.py and a staging model for the new kind") if unknown else \

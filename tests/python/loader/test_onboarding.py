@@ -231,6 +231,12 @@ def test_inspect_names_roles_the_registry_does_not_know_yet(emu, capsys):
     assert found["constants"] == {}  # a range of years in the title is no single year
 
 
+def test_inspect_without_a_count_column_says_so(emu, capsys):
+    emu.add_dataset("nocn-0001", meta("nocn-0001", "Towns", [column("town"), column("program")]), [])
+    code, out, _ = run(capsys, "inspect", "nocn-0001", "--portal", emu.url, "--json")
+    assert code == 0 and "no column was placed as the count" in json.loads(out)["kind"]["note"]
+
+
 def test_inspect_an_unknown_id_is_one_paragraph(emu, capsys):
     code, out, err = run(capsys, "inspect", "zzzz-9999", "--portal", emu.url)
     assert code == 2 and out == ""

@@ -44,7 +44,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from support import socrata_catalogue
+try:
+    from support import socrata_catalogue
+except ImportError:  # imported as a top-level module: scripts/bench puts tests/python/support itself on sys.path
+    import socrata_catalogue  # type: ignore[no-redef]
 
 __all__ = [
     "DEFAULT_LIMIT",
