@@ -37,6 +37,28 @@ def _parser() -> argparse.ArgumentParser:
     unmapped.add_argument("--target-path", type=Path, help="dbt's target path (default: target)")
     unmapped.add_argument("--db", type=Path, help="the DuckDB file dbt built (default: $CTDSS_DB)")
 
+    discover = sub.add_parser(
+        "discover", help="list the portal's DSS enrolment datasets and whether the registry has them",
+        description="List the portal's datasets through Socrata's Discovery API (/api/catalog/v1): id, title, "
+        "last update, column field names, and the registry kind each one is registered under, if any. Reads only.",
+    )
+    tag = config.DEFAULT_CATALOGUE_TAG
+    discover.add_argument("--tag", default=tag, help=f'the portal tag to list (default: "{tag}"); "" for none')
+    discover.add_argument("--query", metavar="TEXT", help="a full-text search (titles, descriptions, columns)")
+    discover.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+    discover.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    inspect = sub.add_parser(
+        "inspect", help="propose the registry entry and the alias rows for one dataset",
+        description="Read /api/views/ID.json, propose a role for each column from its name and data type, ask the "
+        "portal for the distinct values of each name-like column ($group), and print a registry entry ready to "
+        "paste (under the kind it fits, or as a new kind) and the alias seed rows for every spelling the seeds "
+        "do not map yet. A column it cannot place is listed as unplaced. Reads only; edits no file.",
+    )
+    inspect.add_argument("id", metavar="ID", help="the dataset's 4x4 id, e.g. g7bd-zbqw")
+    inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     sample = sub.add_parser("sample", help="write the deterministic synthetic sample snapshot")
     sample.add_argument("--out", type=Path, required=True)
 
@@ -126,6 +148,36 @@ def cmd_unmapped(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from ctdss.onboarding import discover
+    from ctdss.onboarding_output import discovery_json, discovery_text
+    from ctdss.registry import load_registry
+
+    registry = load_registry()
+    source = _portal_source(args.portal)
+    try:
+        found = discover(source, registry, args.tag or None, args.query)
+    finally:
+        source.close()
+    print(discovery_json(found) if args.json else discovery_text(found))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from ctdss.onboarding import inspect_dataset
+    from ctdss.onboarding_output import inspection_json, inspection_text
+    from ctdss.registry import load_registry
+
+    registry = load_registry()
+    source = _portal_source(args.portal)
+    try:
+        found = inspect_dataset(source, registry, args.id)
+    finally:
+        source.close()
+    print(inspection_json(found) if args.json else inspection_text(found))
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ctdss.sample import generate
 
@@ -176,6 +228,8 @@ COMMANDS = {
     "load": cmd_load,
     "extract": cmd_extract,
     "unmapped": cmd_unmapped,
+    "discover": cmd_discover,
+    "inspect": cmd_inspect,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,

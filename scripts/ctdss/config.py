@@ -9,6 +9,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_PATH = PROJECT_ROOT / "models" / "staging" / "socrata" / "_socrata__sources.yml"
 DEFAULT_PORTAL = "https://data.ct.gov"
+DEFAULT_CATALOGUE_TAG = "dss enrollment counts"  # the portal tag of the DSS enrolment datasets (`ctdss discover`)
 TOKEN_ENV = "SOCRATA_APP_TOKEN"
 
 

@@ -35,6 +35,11 @@ from ctdss.transport import DeadlineMissed, PortalHTTP, WatchedAdapter
 
 RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
 OFFLINE_HINT = "To build offline, run `make demo` or `ctdss load --snapshot DIR`."
+ID_HINT = "Check the dataset id in the registry, and the portal address."
+CATALOGUE_PAGE = 100  # the Discovery API's default page
+CATALOGUE_MAX = 1_000  # far above the DSS datasets; a listing this long is a query too broad to read
+CATALOGUE_HINT = "Check the portal address (--portal or CTDSS_PORTAL): it must be a Socrata portal's own address."
+Params = dict[str, str] | list[tuple[str, str]] | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class PortalSource:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UserError(f"The portal address {portal!r} is not an http(s) URL such as https://data.ct.gov.")
         self.portal = f"{parts.scheme}://{parts.netloc}"
+        self.host = parts.hostname or parts.netloc
         self.origin: str | None = self.portal
         self.description = f"portal {self.portal}"
         self.synthetic = False
@@ -127,20 +133,23 @@ class PortalSource:
     def _url(self, path: str) -> str:
         return f"{self._client.uri_prefix}{self._client.domain}{path}"
 
-    def _remaining(self, ds: Dataset) -> float:
-        """Seconds left of the dataset's deadline, counted from when its metadata was first read."""
-        started = self._started.setdefault(ds.id, time.monotonic())
+    def _remaining(self, what: str) -> float:
+        """Seconds left of the deadline of `what` (a dataset's run, counted from when its metadata was first read;
+        or an onboarding request, counted from its first attempt)."""
+        started = self._started.setdefault(what, time.monotonic())
         return self.policy.dataset_deadline - (time.monotonic() - started)
 
-    def _get(self, ds: Dataset, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object]):
-        """GET with retries. Returns (raw bytes, parsed value). Never puts the token in a message."""
+    def _get(self, what: str, path: str, params: Params, parse: Callable[[bytes], object], hint: str = ID_HINT):
+        """GET with retries. Returns (raw bytes, parsed value). `what` names the request in messages ("dataset
+        abcd-1234") and keys its deadline; `hint` is what to check when the portal refuses it. Never puts the
+        token in a message."""
         policy = self.policy
         last: _Transient | None = None
         for attempt in range(1, policy.attempts + 1):
-            if self._remaining(ds) <= 0:
-                raise self._dataset_deadline(ds, last)
+            if self._remaining(what) <= 0:
+                raise self._dataset_deadline(what, last)
             try:
-                return self._attempt(path, params, parse, min(policy.request_deadline, self._remaining(ds)))
+                return self._attempt(path, params, parse, min(policy.request_deadline, self._remaining(what)), hint)
             except _Transient as exc:
                 last = exc
             if attempt == policy.attempts:
@@ -149,41 +158,40 @@ class PortalSource:
             delay *= 1 + random.random() * 0.1
             if last.retry_after is not None:
                 delay = max(delay, min(last.retry_after, policy.retry_after_max))
-            if delay >= self._remaining(ds):
-                raise self._dataset_deadline(ds, last)
+            if delay >= self._remaining(what):
+                raise self._dataset_deadline(what, last)
             self.sleep(delay)
         assert last is not None
-        raise self._exhausted(ds, path, last)
+        raise self._exhausted(what, path, last)
 
-    def _exhausted(self, ds: Dataset, path: str, last: _Transient) -> UserError:
+    def _exhausted(self, what: str, path: str, last: _Transient) -> UserError:
         attempts = self.policy.attempts
         if last.refusal:
             return LoadFailure(last.refusal.format(attempts=attempts))
         if last.status is None and last.reason.startswith("cannot connect"):
             return PortalError(
-                f"Could not reach the Socrata portal at {self.portal} (dataset {ds.id}) after {attempts} "
+                f"Could not reach the Socrata portal at {self.portal} ({what}) after {attempts} "
                 f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
                 f"a proxy, or --portal. {OFFLINE_HINT}",
                 unreachable=True,
             )
         status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
         return PortalError(
-            f"The Socrata portal at {self.portal} failed to serve {path} for dataset {ds.id} after "
+            f"The Socrata portal at {self.portal} failed to serve {path} for {what} after "
             f"{attempts} attempts ({status}: {last.reason}). The portal may be down or rate-limiting; "
             f"try again later (an app token in SOCRATA_APP_TOKEN raises the rate limits). {OFFLINE_HINT}",
             status=last.status,
         )
 
-    def _dataset_deadline(self, ds: Dataset, last: _Transient | None) -> LoadFailure:
+    def _dataset_deadline(self, what: str, last: _Transient | None) -> LoadFailure:
         why = f" (the last attempt: {last.reason})" if last else ""
         return LoadFailure(
-            f"Dataset {ds.id} was not pulled from {self.portal} within its deadline of "
+            f"{what[:1].upper()}{what[1:]} was not pulled from {self.portal} within its deadline of "
             f"{self.policy.dataset_deadline:g} s{why}. Nothing was loaded and the previous data is unchanged. "
             f"Run again later, or raise CTDSS_DATASET_DEADLINE if the dataset is large and the portal slow."
         )
 
-    def _attempt(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], object],
-                 deadline: float):
+    def _attempt(self, path: str, params: Params, parse: Callable[[bytes], object], deadline: float, hint: str):
         try:
             reply = self._http.get(self._url(path), params, deadline)
         except DeadlineMissed:
@@ -209,7 +217,7 @@ class PortalSource:
         if reply.status != 200:
             raise PortalError(
                 f"The Socrata portal at {self.portal} answered HTTP {reply.status} ({reply.reason}) for {path}: "
-                f"{_error_message(reply.body)}. Check the dataset id in the registry, and the portal address.",
+                f"{_error_message(reply.body)}. {hint}",
                 status=reply.status,
             )
         try:
@@ -217,21 +225,57 @@ class PortalSource:
         except ValueError as exc:
             raise _Transient(f"the response was not the expected JSON ({exc})", status=reply.status) from None
 
+    # -- onboarding: the catalogue, a dataset's metadata, a column's distinct values ---------------------------
+
+    def view(self, dataset_id: str) -> dict:
+        """/api/views/{id}.json: a dataset's metadata, with each column's fieldName and dataTypeName."""
+        _, value = self._get(f"dataset {dataset_id}", f"/api/views/{dataset_id}.json", None, _parse_object)
+        return value  # type: ignore[return-value]
+
+    def catalogue(self, tag: str | None, query: str | None) -> tuple[list[dict], int]:
+        """The portal's datasets in the Discovery API (/api/catalog/v1): its `results` entries and its
+        `resultSetSize`. The parameters are those sodapy's `Socrata.datasets()` sends (domains, tags, q, limit,
+        offset), plus `search_context` so that `tags` means the portal's own tags and `only=dataset`. Unlike
+        sodapy it stops at an empty page and at CATALOGUE_MAX results, where sodapy would loop forever if the
+        portal served fewer results than it announced."""
+        # No `order`: like sodapy, keep the API's default; the caller sorts, and pages are de-duplicated by id.
+        base = [("domains", self.host), ("search_context", self.host), ("only", "dataset")]
+        base += [("tags", tag)] if tag else []
+        base += [("q", query)] if query else []
+        results: dict[str, dict] = {}
+        total = 0
+        while len(results) < CATALOGUE_MAX:
+            page = [*base, ("limit", str(CATALOGUE_PAGE)), ("offset", str(len(results)))]
+            _, value = self._get("the catalogue", "/api/catalog/v1", page, _parse_catalogue, CATALOGUE_HINT)
+            total = value["resultSetSize"]  # type: ignore[index]
+            new = {r["resource"]["id"]: r for r in value["results"] if r["resource"]["id"] not in results}  # type: ignore[index]
+            results.update(new)
+            if not new or len(results) >= total:
+                break
+        return list(results.values()), total
+
+    def distinct_values(self, dataset_id: str, field: str, limit: int) -> list[tuple[str | None, int]]:
+        """Each distinct value of `field` (None for the null group) with its row count, in value order, at most
+        `limit` of them: `$select=field, count(*)` with `$group=field`, so the portal does the counting."""
+        alias = "rows_in_group" if field == "row_count" else "row_count"
+        params = {"$select": f"{field}, count(*) AS {alias}", "$group": field, "$order": field, "$limit": str(limit)}
+        _, rows = self._get(f"dataset {dataset_id}", f"/resource/{dataset_id}.json", params, _parse_rows)
+        return [(row.get(field), _as_count(row.get(alias))) for row in rows]  # type: ignore[union-attr]
+
     # -- the Source interface (ctdss.sources) ----------------------------------------------------------------
 
     def metadata(self, ds: Dataset) -> dict:
         """The dataset's metadata. The first read starts the dataset's run, and with it its deadline."""
-        self._started[ds.id] = time.monotonic()
+        self._started[_label(ds)] = time.monotonic()
         return self._metadata(ds)
 
     def _metadata(self, ds: Dataset) -> dict:
-        _, value = self._get(ds, f"/api/views/{ds.id}.json", None, _parse_object)
-        return value  # type: ignore[return-value]
+        return self.view(ds.id)
 
     def _count(self, ds: Dataset, where: str | None) -> int:
         """The portal's count of the rows matching `where`: what a complete pull must bring."""
         params = {"$select": "count(*) as row_count", **({"$where": where} if where else {})}
-        _, value = self._get(ds, f"/resource/{ds.id}.json", params, _parse_count)
+        _, value = self._get(_label(ds), f"/resource/{ds.id}.json", params, _parse_count)
         return value  # type: ignore[return-value]
 
     def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
@@ -269,7 +313,7 @@ class PortalSource:
                                  refusal=_short_pull(self.portal, ds, offset, expected))
             return rows
 
-        return self._get(ds, f"/resource/{ds.id}.json", params, parse)  # type: ignore[return-value]
+        return self._get(_label(ds), f"/resource/{ds.id}.json", params, parse)  # type: ignore[return-value]
 
     def holds(self, ds: Dataset) -> bool:
         """True: whether the portal has a dataset is only known by reading it, which fails naming it if not."""
@@ -343,3 +387,52 @@ def _error_message(body: bytes) -> str:
     except ValueError:
         pass
     return body[:200].decode("utf-8", "replace") or "no details"
+
+
+def _parse_catalogue(body: bytes) -> object:
+    value = _parse_object(body)
+    results = value.get("results")  # type: ignore[union-attr]
+    if not isinstance(results, list) or not isinstance(value.get("resultSetSize"), int):  # type: ignore[union-attr]
+        raise ValueError("expected a Discovery API answer with `results` and `resultSetSize`")
+    if not all(isinstance(r, dict) and isinstance((r.get("resource") or {}).get("id"), str) for r in results):
+        raise ValueError("expected each catalogue result to carry `resource.id`")
+    return value
+
+
+def _as_count(value: object) -> int:
+    """A group's row count as SoQL serves it (a JSON string such as "12")."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _parse_rows(body: bytes) -> object:
+    value = json.loads(body)
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise ValueError("expected a JSON array of row objects")
+    return value
+
+
+def _short_reason(text: str) -> str:
+    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
+                   "Network is unreachable", "No route to host", "Connection reset by peer",
+                   "Remote end closed connection", "timed out"):
+        if marker in text:
+            return marker
+    return text[:160]
+
+
+def _error_message(body: bytes) -> str:
+    try:
+        value = json.loads(body)
+        if isinstance(value, dict) and value.get("message"):
+            return str(value["message"])[:300]
+    except ValueError:
+        pass
+    return body[:200].decode("utf-8", "replace") or "no details"
+
+
+def _label(ds: Dataset) -> str:
+    """How messages name a dataset; also the key of its run's deadline."""
+    return f"dataset {ds.id}"

@@ -4,9 +4,14 @@ Socrata portal (data.ct.gov) does, with faults that tests can inject. Standard l
 Routes:
 
 - `GET /api/views/{id}.json` -> the dataset's metadata.json.
+- `GET /api/catalog/v1` -> the Discovery API over the served datasets' metadata (support/socrata_catalogue.py),
+  for the domain `SocrataEmulator.domain` (127.0.0.1 unless set).
 - `GET /resource/{id}.json` with the SoQL parameters a loader sends:
   - `$select`: `*` (every non-system field; every field with `$$exclude_system_fields=false`), `:id,*`
     (those plus `:id`), `:*,*` (every stored field), a comma list of field names, or `count(*)` [AS name].
+  - `$group`: a comma list of fields; `$select` then lists those fields and `count(*)` [AS name] (default name
+    `count`), one row per distinct combination, the count a JSON string, a null group value absent from its row.
+    `$order` may name the count, which sorts numerically.
   - `$order`: a comma list of fields or `:id`, each with an optional ASC/DESC; values sort as text, nulls
     last ascending.
   - `$limit` (default 1000). Above 50000 the answer is 400, as on a SODA 2.0 endpoint, so a client asking
@@ -43,6 +48,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+try:
+    from support import socrata_catalogue
+except ImportError:  # imported as a top-level module: scripts/bench puts tests/python/support itself on sys.path
+    import socrata_catalogue  # type: ignore[no-redef]
+
 __all__ = [
     "DEFAULT_LIMIT",
     "FAULT_KINDS",
@@ -75,7 +85,8 @@ FAULT_KINDS: dict[str, frozenset[str]] = {
     "redirect": frozenset({"to", "status"}),  # answer `status` (302) with Location: `to` + this path and query
 }
 ROW_FAULTS = frozenset({"short_page", "duplicate_row"})  # only meaningful for /resource requests
-FAULT_PATHS = ("any", "resource", "views")
+FAULT_PATHS = ("any", "resource", "views", "catalog")
+CATALOG_PATH = "/api/catalog/v1"
 
 _STATUS_BODIES = {
     202: ("processing", "The request is being processed; try again shortly."),
@@ -193,6 +204,7 @@ class SocrataEmulator:
         self.errors: list[str] = []  # unexpected exceptions in handlers (answered with 500)
         self.page_cap: int | None = None
         self.omitted: set[str] = set()
+        self.domain = "127.0.0.1"  # the catalogue's `metadata.domain`, matched by `domains=`
         if snapshot_dir is not None:
             for directory in sorted(Path(snapshot_dir).iterdir()):
                 if directory.is_dir() and DATASET_ID.fullmatch(directory.name):
@@ -250,6 +262,8 @@ class SocrataEmulator:
             raise ValueError(f"path must be one of {FAULT_PATHS}, not {path!r}")
         if kind in ROW_FAULTS and path == "views":
             raise ValueError(f"a {kind!r} fault applies to /resource requests only")
+        if path == "catalog" and kind not in ("status", "drop"):
+            raise ValueError("the catalogue takes 'status' and 'drop' faults only")
         if after < 0 or times < 1:
             raise ValueError("after must be >= 0 and times >= 1")
         unknown = set(options) - FAULT_KINDS[kind]
@@ -390,7 +404,7 @@ def run_query(rows: list[dict], known: set[str], params: dict[str, str]) -> list
     for name in params:
         if name.startswith("$$"):
             continue  # $$app_token, $$exclude_system_fields (honoured below) and friends
-        if name.startswith("$") and name not in ("$select", "$where", "$order", "$limit", "$offset"):
+        if name.startswith("$") and name not in ("$select", "$where", "$order", "$limit", "$offset", "$group"):
             raise QueryError("query.compiler.malformed", f"Unsupported or unrecognized parameter: {name}")
     limit = _int_param(params, "$limit", DEFAULT_LIMIT)
     offset = _int_param(params, "$offset", 0)
@@ -404,18 +418,12 @@ def run_query(rows: list[dict], known: set[str], params: dict[str, str]) -> list
     if where:
         predicate = _WhereParser(where, known).parse()
         rows = [r for r in rows if predicate(r)]
-    order = params.get("$order", "").strip()
-    if order:
-        keys = []
-        for part in order.split(","):
-            words = part.split()
-            if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
-                raise QueryError("query.compiler.malformed", f"Could not parse $order: {order}")
-            _check_column(words[0], known)
-            keys.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
-        for name, descending in reversed(keys):  # stable sorts, least significant key first
-            rows.sort(key=lambda r, n=name: (r.get(n) is None, r.get(n) or ""), reverse=descending)
     select = re.sub(r"\s+", " ", params.get("$select", "*").strip())
+    if params.get("$group", "").strip():
+        rows, counted = _grouped(rows, select, params["$group"], known)
+        _sort(rows, params.get("$order", ""), known, counted)
+        return rows[offset:offset + limit]
+    _sort(rows, params.get("$order", ""), known)
     count = re.fullmatch(r"(?i)count\(\s*\*\s*\)(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?", select)
     if count:
         return [{count.group(1) or "count": str(len(rows))}][offset:offset + limit]
@@ -437,6 +445,51 @@ def run_query(rows: list[dict], known: set[str], params: dict[str, str]) -> list
     if "*" in items or ":*" in items:
         raise QueryError("query.compiler.malformed", f"Unsupported $select: {select}")
     return [{k: r[k] for k in items if k in r} for r in rows]
+
+
+def _sort(rows: list[dict], order: str, known: set[str], numeric: str | None = None) -> None:
+    """Sort rows in place by a SoQL `$order` (fields with optional ASC/DESC); `numeric` sorts as a number."""
+    if not order.strip():
+        return
+    keys = []
+    for part in order.split(","):
+        words = part.split()
+        if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+            raise QueryError("query.compiler.malformed", f"Could not parse $order: {order}")
+        if words[0] != numeric:
+            _check_column(words[0], known)
+        keys.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
+    for name, descending in reversed(keys):  # stable sorts, least significant key first
+        if name == numeric:
+            rows.sort(key=lambda r, n=name: int(r[n]), reverse=descending)
+        else:
+            rows.sort(key=lambda r, n=name: (r.get(n) is None, r.get(n) or ""), reverse=descending)
+
+
+def _grouped(rows: list[dict], select: str, group: str, known: set[str]) -> tuple[list[dict], str | None]:
+    """One row per distinct value of the `$group` fields, with the `count(*)` of `$select` if it asks for one.
+    Returns the rows and the count's name."""
+    fields = [g.strip() for g in group.split(",")]
+    for name in fields:
+        _check_column(name, known)
+    counted = None
+    for item in (s.strip() for s in select.split(",")):
+        count = re.fullmatch(r"(?i)count\(\s*\*\s*\)(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?", item)
+        if count:
+            counted = count.group(1) or "count"
+        elif item not in fields:
+            raise QueryError("query.compiler.malformed", f"Column {item} must be in $group or aggregated")
+    groups: dict[tuple, int] = {}
+    for row in rows:
+        key = tuple(row.get(name) for name in fields)
+        groups[key] = groups.get(key, 0) + 1
+    out = []
+    for key, n in groups.items():
+        item = {name: value for name, value in zip(fields, key, strict=True) if value is not None}
+        if counted:
+            item[counted] = str(n)
+        out.append(item)
+    return out, counted
 
 
 def _int_param(params: dict[str, str], name: str, default: int) -> int:
@@ -582,10 +635,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the base class's name
         emu = self.emulator
         parts = urlsplit(self.path)
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        params = dict(pairs)
         emu._record(Request("GET", parts.path, params, {k.lower(): v for k, v in self.headers.items()}))
         try:
-            self._serve(parts.path, params)
+            if parts.path == CATALOG_PATH:
+                self._serve_catalogue(pairs)
+            else:
+                self._serve(parts.path, params)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as exc:  # a bug in the emulator: answer 500 and keep it for the test to see
@@ -688,6 +745,22 @@ class _Handler(BaseHTTPRequestHandler):
             if self.emulator._stopping.wait(interval):
                 return self._drop()
         return None
+
+    def _serve_catalogue(self, pairs: list[tuple[str, str]]) -> None:
+        emu = self.emulator
+        fault = emu._take_fault("catalog", "")
+        if fault and fault.kind == "status":
+            code, message = _STATUS_BODIES.get(fault.options["status"], ("error", "HTTP error"))
+            return self._send(fault.options["status"], _error(code, message))
+        if fault and fault.kind == "drop":
+            return self._drop()
+        with emu._lock:
+            metadatas = [copy.deepcopy(d["metadata"]) for d in emu.datasets.values()]
+        try:
+            body = socrata_catalogue.answer(metadatas, pairs, emu.domain)
+        except socrata_catalogue.CatalogueError as exc:
+            return self._send(400, {"error": exc.message})
+        return self._send(200, body)
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.warehouse_fixtures import REPO, dbt_env, run_dbt
 
+from ctdss.names import normalize_name
+
 THRESHOLD = 5
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -66,6 +68,17 @@ ascii_names = st.text(alphabet=st.sampled_from(list("abcXYZ Mn\t\n\r-'.")), max_
 def test_normalisation_trims_collapses_whitespace_and_folds_case(normalise, values):
     for value, key in zip(values, normalise(values), strict=True):
         assert key == " ".join(value.split()).lower()  # the rule the alias seeds are keyed by
+
+
+# Letters of the spellings the portal publishes (accented, Greek, the dotted capital I), and every kind of space.
+portal_names = st.text(alphabet=st.sampled_from(list("aZéÉßẞİıΣσςΑ-'. \t\n\r\f\v\u00a0\u2003")), max_size=30)
+
+
+@SETTINGS
+@given(st.lists(portal_names, min_size=1, max_size=20))
+def test_python_normalisation_equals_the_macro(normalise, values):
+    """`ctdss inspect` proposes alias keys with ctdss.names.normalize_name; they must be the macro's keys."""
+    assert [normalize_name(v) for v in values] == normalise(values)
 
 
 @pytest.mark.parametrize(("seed", "target", "catalogue", "key"), [

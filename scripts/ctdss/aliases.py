@@ -1,0 +1,87 @@
+"""The alias seeds (seeds/<role>_aliases.csv) and the published spellings they do not map yet.
+
+A seed's first column is the normalised spelling (`alias_key`), its second the key it maps to (`town_key`,
+`program_code`, ...). The staging models look spellings up after `normalize_name`, so a spelling is mapped when
+its normalised form is an `alias_key`; `ctdss.names.normalize_name` applies the same rule here.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctdss.config import PROJECT_ROOT
+from ctdss.names import normalize_name
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+GUESS_CUTOFF = 0.85  # close enough to be worth proposing (e.g. a dropped letter), never applied unreviewed
+
+
+@dataclass(frozen=True)
+class AliasSeed:
+    role: str
+    path: Path
+    key_column: str
+    target_column: str
+    mapping: dict[str, str]
+
+
+@dataclass(frozen=True)
+class MissingAlias:
+    alias_key: str
+    published: tuple[str, ...]
+    rows: int
+    guess: str | None
+    """The target of the closest mapped spelling, for the user to confirm; None when none is close."""
+
+
+def alias_seeds(roles: tuple[str, ...], seeds_dir: Path = SEEDS_DIR) -> dict[str, AliasSeed]:
+    """role -> its alias seed, for the roles that have one."""
+    found = {}
+    for role in roles:
+        path = seeds_dir / f"{role}_aliases.csv"
+        if path.exists():
+            found[role] = _read_seed(role, path)
+    return found
+
+
+def _read_seed(role: str, path: Path) -> AliasSeed:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        mapping = {row[0]: row[1] for row in reader if len(row) >= 2}
+    return AliasSeed(role, path, header[0], header[1], mapping)
+
+
+def missing_aliases(seed: AliasSeed, values: list[tuple[str | None, int]]) -> list[MissingAlias]:
+    """The normalised spellings among `values` (value, rows) that the seed does not map, one per alias key."""
+    grouped: dict[str, tuple[list[str], int]] = {}
+    for value, rows in values:
+        key = normalize_name(value) if value is not None else ""
+        if not key or key in seed.mapping:
+            continue
+        spellings, total = grouped.get(key, ([], 0))
+        grouped[key] = ([*spellings, value], total + rows)  # type: ignore[list-item]
+    return [MissingAlias(key, tuple(spellings), rows, _guess(seed, key))
+            for key, (spellings, rows) in sorted(grouped.items())]
+
+
+def _guess(seed: AliasSeed, key: str) -> str | None:
+    close = difflib.get_close_matches(key, seed.mapping, n=1, cutoff=GUESS_CUTOFF)
+    return seed.mapping[close[0]] if close else None
+
+
+def csv_rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
+    """The rows to append to the seed: the target is the guess, or empty for the user to fill in (an empty
+    target fails the seed's not_null test, so it cannot be forgotten)."""
+    out = []
+    for alias in missing:
+        row = [alias.alias_key, alias.guess or ""]
+        out.append(",".join(_csv_field(v) for v in row))
+    return out
+
+
+def _csv_field(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n\r') else value
