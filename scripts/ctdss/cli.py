@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
 
     unmapped = sub.add_parser("unmapped", help="after a failed dbt build, print the names no alias seed maps")
-    unmapped.add_argument("--target-path", type=Path, help="dbt's target path (default: target)")
+    unmapped.add_argument("--target-path", type=Path, help="dbt's target path (default: $DBT_TARGET_PATH or target)")
     unmapped.add_argument("--db", type=Path, help="the DuckDB file dbt built (default: $CTDSS_DB)")
 
     discover = sub.add_parser(
@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
 
     lineage = sub.add_parser("lineage", help="trace every column to its portal field; write marts.column_lineage")
-    lineage.add_argument("--manifest", type=Path, help="dbt's manifest (default: target/manifest.json)")
+    lineage.add_argument("--manifest", type=Path,
+                         help="dbt's manifest (default: $DBT_TARGET_PATH/manifest.json, or target/)")
     lineage.add_argument("--db", type=Path, help="the working DuckDB file to write marts.column_lineage into")
     lineage.add_argument("--column", metavar="SCHEMA.MODEL.COLUMN", help="print one column's whole path as a tree")
     lineage.add_argument("--all", action="store_true", help="with --column: also show columns that only decide "
@@ -141,7 +142,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_unmapped(args: argparse.Namespace) -> int:
     from ctdss.build_failures import explain, unmapped
 
-    target = args.target_path or config.PROJECT_ROOT / "target"
+    target = args.target_path or config.dbt_target_path()
     message = explain(unmapped(target, args.db or config.warehouse_path()))
     if message:
         _print_error(message)
@@ -202,7 +203,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     import ctdss.lineage as lineage
     from ctdss.lineage.render import tree_text
 
-    manifest = args.manifest or config.PROJECT_ROOT / "target" / "manifest.json"
+    manifest = args.manifest or config.dbt_target_path() / "manifest.json"
     if args.column:
         traced = lineage.load_lineage(manifest)
         print(tree_text(traced, lineage.find_column(traced, args.column), include_tested=args.all))

@@ -95,3 +95,10 @@ def dataset_deadline_seconds() -> float:
     """The wall-clock deadline for pulling one dataset, retries included ($CTDSS_DATASET_DEADLINE, default 1800 s).
     A dataset not pulled by then fails and its previous data is kept."""
     return float(os.environ.get("CTDSS_DATASET_DEADLINE", "1800"))
+
+
+def dbt_target_path() -> Path:
+    """Where dbt writes its artifacts (manifest.json, run_results.json): dbt's own $DBT_TARGET_PATH, default
+    target/. Read here so `ctdss lineage` and `ctdss unmapped` follow a build that was sent elsewhere."""
+    value = os.environ.get("DBT_TARGET_PATH")
+    return Path(value).resolve() if value else PROJECT_ROOT / "target"
