@@ -17,7 +17,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="ctdss", description="Load Connecticut DSS participation datasets from Socrata into DuckDB."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_loading_parsers(sub)
+    _add_onboarding_parsers(sub)
+    _add_delivery_parsers(sub)
+    spark_cli.add_parsers(sub)
+    return parser
 
+
+def _add_loading_parsers(sub: argparse._SubParsersAction) -> None:
     load = sub.add_parser("load", help="land the registered datasets in the warehouse's raw schema")
     load.add_argument("--snapshot", type=Path, help="land from a snapshot directory instead of the portal")
     load.add_argument("--dataset", action="append", metavar="ID", help="only this dataset (repeatable)")
@@ -37,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     unmapped.add_argument("--target-path", type=Path, help="dbt's target path (default: $DBT_TARGET_PATH or target)")
     unmapped.add_argument("--db", type=Path, help="the DuckDB file dbt built (default: $CTDSS_DB)")
 
+    sample = sub.add_parser("sample", help="write the deterministic synthetic sample snapshot")
+    sample.add_argument("--out", type=Path, required=True)
+
+
+def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     discover = sub.add_parser(
         "discover", help="list the portal's DSS enrolment datasets and whether the registry has them",
         description="List the portal's datasets through Socrata's Discovery API (/api/catalog/v1): id, title, "
@@ -59,9 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    sample = sub.add_parser("sample", help="write the deterministic synthetic sample snapshot")
-    sample.add_argument("--out", type=Path, required=True)
 
+def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     publish = sub.add_parser("publish", help="publish the marts to the read-only file BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
     publish.add_argument("--out", type=Path, help="the published DuckDB file")
@@ -80,9 +91,6 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the static participation report site")
     report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
     report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
-
-    spark_cli.add_parsers(sub)
-    return parser
 
 
 def _portal_source(portal: str | None):

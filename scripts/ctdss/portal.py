@@ -407,32 +407,6 @@ def _as_count(value: object) -> int:
         return 0
 
 
-def _parse_rows(body: bytes) -> object:
-    value = json.loads(body)
-    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-        raise ValueError("expected a JSON array of row objects")
-    return value
-
-
-def _short_reason(text: str) -> str:
-    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
-                   "Network is unreachable", "No route to host", "Connection reset by peer",
-                   "Remote end closed connection", "timed out"):
-        if marker in text:
-            return marker
-    return text[:160]
-
-
-def _error_message(body: bytes) -> str:
-    try:
-        value = json.loads(body)
-        if isinstance(value, dict) and value.get("message"):
-            return str(value["message"])[:300]
-    except ValueError:
-        pass
-    return body[:200].decode("utf-8", "replace") or "no details"
-
-
 def _label(ds: Dataset) -> str:
     """How messages name a dataset; also the key of its run's deadline."""
     return f"dataset {ds.id}"
