@@ -3,12 +3,16 @@
 A seed's first column is the normalised spelling (`alias_key`), its second the key it maps to (`town_key`,
 `program_code`, ...). The staging models look spellings up after `normalize_name`, so a spelling is mapped when
 its normalised form is an `alias_key`; `ctdss.names.normalize_name` applies the same rule here.
+
+Type of assistance codes are the exception: staging looks them up in seeds/assistance_types.csv by the tidied
+code in upper case (`G06-I`), and that seed carries more columns than the key and its target.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +21,8 @@ from ctdss.names import normalize_name
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 GUESS_CUTOFF = 0.85  # close enough to be worth proposing (e.g. a dropped letter), never applied unreviewed
+# Roles whose seed is not <role>_aliases.csv keyed by the lower-case normalised name: the seed and its key's case.
+KEYED_SEEDS: dict[str, tuple[str, Callable[[str], str]]] = {"assistance_type": ("assistance_types.csv", str.upper)}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class AliasSeed:
     key_column: str
     target_column: str
     mapping: dict[str, str]
+    fold: Callable[[str], str] = str  # the case the seed's keys are in, applied after normalize_name
+    width: int = 2  # the seed's columns; a proposed row leaves the ones after the target empty
 
 
 @dataclass(frozen=True)
@@ -41,25 +49,26 @@ def alias_seeds(roles: tuple[str, ...], seeds_dir: Path = SEEDS_DIR) -> dict[str
     """role -> its alias seed, for the roles that have one."""
     found = {}
     for role in roles:
-        path = seeds_dir / f"{role}_aliases.csv"
+        name, fold = KEYED_SEEDS.get(role, (f"{role}_aliases.csv", str))
+        path = seeds_dir / name
         if path.exists():
-            found[role] = _read_seed(role, path)
+            found[role] = _read_seed(role, path, fold)
     return found
 
 
-def _read_seed(role: str, path: Path) -> AliasSeed:
+def _read_seed(role: str, path: Path, fold: Callable[[str], str]) -> AliasSeed:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         mapping = {row[0]: row[1] for row in reader if len(row) >= 2}
-    return AliasSeed(role, path, header[0], header[1], mapping)
+    return AliasSeed(role, path, header[0], header[1], mapping, fold, len(header))
 
 
 def missing_aliases(seed: AliasSeed, values: list[tuple[str | None, int]]) -> list[MissingAlias]:
     """The normalised spellings among `values` (value, rows) that the seed does not map, one per alias key."""
     grouped: dict[str, tuple[list[str], int]] = {}
     for value, rows in values:
-        key = normalize_name(value) if value is not None else ""
+        key = seed.fold(normalize_name(value)) if value is not None else ""
         if not key or key in seed.mapping:
             continue
         spellings, total = grouped.get(key, ([], 0))
@@ -78,7 +87,7 @@ def csv_rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
     target fails the seed's not_null test, so it cannot be forgotten)."""
     out = []
     for alias in missing:
-        row = [alias.alias_key, alias.guess or ""]
+        row = [alias.alias_key, alias.guess or "", *[""] * (seed.width - 2)]
         out.append(",".join(_csv_field(v) for v in row))
     return out
 

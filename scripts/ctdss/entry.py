@@ -52,6 +52,7 @@ def kind_table(kind: KindChoice, dataset_lines: list[str]) -> list[str]:
         "    meta:",
         f"      grain: {' x '.join(_grain([r]) for r in kind.required_roles if r != 'count')}",
         f"      required_roles: [{', '.join(kind.required_roles)}]",
+        *_kind_properties(kind),
         "      datasets:",
         *[f"        {line}" for line in dataset_lines],
         "  columns:",
@@ -62,6 +63,18 @@ def kind_table(kind: KindChoice, dataset_lines: list[str]) -> list[str]:
     for column, _ in PROVENANCE:
         lines += [f"    - name: {column}", f"      description: '{{{{ doc(\"{column.lstrip('_')}\") }}}}'"]
     return lines
+
+
+def _kind_properties(kind: KindChoice) -> list[str]:
+    """The properties the models decide behaviour by (see ctdss.registry): read from the roles the kind needs.
+    The series defaults to the kind's own name; naming an existing kind's series makes the new kind feed that
+    fact instead."""
+    roles = kind.required_roles
+    return [
+        f"      geography: {'town' if 'town' in roles else 'statewide'}",
+        f"      period: {'month' if 'month' in roles else 'year'}",
+        f"      series: {kind.name}  # the fact series it feeds",
+    ]
 
 
 def render(dataset_id: str, title: str, placement: Placement, kind: KindChoice) -> str:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 from ctdss.registry import FIELD_NAME, ROLES, Registry
 
-ROLE_ORDER = ("town", "program", "medical_benefit_plan", "race", "ethnicity", "year", "month", "count")
-NAME_ROLES = ("town", "program", "medical_benefit_plan", "race", "ethnicity")
+ROLE_ORDER = (
+    "town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity", "year", "month", "count",
+)
+NAME_ROLES = ("town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity")
 TEXT_TYPES = frozenset({"text"})
 
 
@@ -26,7 +28,9 @@ class Rule:
 # Words are matched against the field name and the display name, split at anything that is not a letter or digit.
 RULES = (
     Rule("town", frozenset({"town", "towns", "township", "municipality", "city"}), TEXT_TYPES),
-    Rule("program", frozenset({"program", "programs", "assistance", "toa"}), TEXT_TYPES),
+    Rule("program", frozenset({"program", "programs"}), TEXT_TYPES),
+    # A type of assistance (TOA) code is finer than a program: the seed assistance_types rolls codes up.
+    Rule("assistance_type", frozenset({"assistance", "toa"}), TEXT_TYPES),
     Rule("medical_benefit_plan", frozenset({"plan", "plans"}), TEXT_TYPES),
     Rule("race", frozenset({"race", "races"}), TEXT_TYPES),
     Rule("ethnicity", frozenset({"ethnicity", "ethnic", "hispanic"}), TEXT_TYPES),

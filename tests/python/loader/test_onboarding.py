@@ -13,12 +13,13 @@ from support.socrata_emulator import SocrataEmulator
 from ctdss.cli import main
 from ctdss.config import REGISTRY_PATH
 from ctdss.portal import PortalSource, RetryPolicy
-from ctdss.registry import ROLES, load_registry
+from ctdss.registry import load_registry
 
 TAG = "dss enrollment counts"
 TOA = "g7bd-zbqw"  # town x type of assistance x month
 RACE = "re8x-m8yr"  # town x race x year
 ODD = "odd0-0001"  # a column nothing places, and two that could both be the town
+NEW = "tpm0-0001"  # town x program x month: a kind the registry does not have
 
 
 def column(field: str, data_type: str = "text", name: str | None = None) -> dict:
@@ -55,6 +56,9 @@ def emu(socrata_emulator) -> SocrataEmulator:
         column("town"), column("city", name="City of residence"), column("program"), column("comment"),
         column("count", "number"),
     ]), [{"town": "Avon", "city": "Avon", "program": "SNAP", "comment": "x", "count": "1"}])
+    emulator.add_dataset(NEW, meta(NEW, "DSS Program Participation by Town and Month", [
+        column("town"), column("program"), column("month", "calendar_date"), column("count", "number"),
+    ]), [{"town": "Avon", "program": "SNAP", "month": "2025-07-01T00:00:00.000", "count": "40"}])
     emulator.add_dataset("gjf6-ig4b", meta("gjf6-ig4b", "DSS Township Counts - by Program - CY 2021", [
         column("town"), column("program"), column("count", "number")]), [])
     emulator.add_dataset("road-0001", meta("road-0001", "Road works", [column("road")], tags=("transport",)), [])
@@ -77,10 +81,15 @@ def test_discover_lists_the_tagged_datasets_with_fields_updates_and_registry_kin
         assert ds_id in out
     assert "gjf6-ig4b  DSS Township Counts - by Program - CY 2021" in out
     assert "registered as town_program_annual" in out
-    assert f"{TOA}  DSS - People Served" in out and "not registered" in out
+    assert f"{TOA}  DSS - People Served" in out and "registered as town_assistance_monthly" in out
+    assert f"{ODD}  " in out and "not registered" in out
     assert "fields: town, type_of_assistance, month, count" in out
     assert "updated 2026-08-29 10:40 UTC" in out  # rowsUpdatedAt 1_788_000_000
-    assert "Registered but not in this listing: chu7-5rrv (program_annual), sx77-vjbh (program_monthly)" in out
+    unlisted = " ".join(out.split("Registered but not in this listing:", 1)[1].split("Next:")[0].split())
+    for entry in ("chu7-5rrv (program_annual)", "sx77-vjbh (program_monthly)", "5z8s-84ru (town_assistance_annual)",
+                  "44qf-qawh (assistance_annual)"):
+        assert entry in unlisted
+    assert "gjf6-ig4b" not in unlisted and TOA not in unlisted
     request = emu.requests[-1]
     assert request.path == "/api/catalog/v1"
     assert request.params["domains"] == "127.0.0.1" and request.params["tags"] == TAG
@@ -122,7 +131,7 @@ def test_the_catalogue_is_read_with_the_loaders_retries_and_token(emu):
         results, _ = source.catalogue(TAG, None)
     finally:
         source.close()
-    assert len(results) == 4 and len(slept) == 2
+    assert len(results) == 5 and len(slept) == 2  # the five tagged datasets of the fixture
     assert {r.headers.get("x-app-token") for r in emu.requests} == {"secret-token"}
 
 
@@ -151,12 +160,20 @@ def section(out: str, start: str, end: str) -> str:
     return out[out.index(start):out.index(end, out.index(start))]
 
 
-def test_inspect_places_every_column_and_proposes_a_new_kind_that_loads(emu, capsys, tmp_path):
+def test_inspect_places_a_toa_column_as_the_assistance_type_and_fits_the_registered_kind(emu, capsys):
     code, out, _ = run(capsys, "inspect", TOA, "--portal", emu.url)
     assert code == 0, out
-    assert re.search(r"town\s+text\s+-> town", out) and re.search(r"type_of_assistance\s+text\s+-> program", out)
+    assert re.search(r"town\s+text\s+-> town", out)
+    assert re.search(r"type_of_assistance\s+text\s+-> assistance_type", out)
     assert re.search(r"month\s+calendar_date\s+-> month", out) and re.search(r"count\s+number\s+-> count", out)
     assert "UNPLACED" not in out
+    assert "fits town_assistance_monthly" in " ".join(out.split())
+
+
+def test_inspect_places_every_column_and_proposes_a_new_kind_that_loads(emu, capsys, tmp_path):
+    code, out, _ = run(capsys, "inspect", NEW, "--portal", emu.url)
+    assert code == 0, out
+    assert re.search(r"program\s+text\s+-> program", out) and "UNPLACED" not in out
     assert "needs a new kind, proposed as town_program_monthly" in " ".join(out.split())
     table = section(out, "      - name: town_program_monthly", "\n\n")
     registry_copy = tmp_path / "_socrata__sources.yml"
@@ -165,9 +182,10 @@ def test_inspect_places_every_column_and_proposes_a_new_kind_that_loads(emu, cap
         handle.write("\n" + table + "\n")
     kind = load_registry(registry_copy).kind("town_program_monthly")
     assert kind.required_roles == ("town", "program", "month", "count")
+    assert (kind.geography, kind.period, kind.series) == ("town", "month", "town_program_monthly")
     (ds,) = kind.datasets
-    assert ds.id == TOA
-    assert ds.fields == {"town": "town", "program": "type_of_assistance", "month": "month", "count": "count"}
+    assert ds.id == NEW
+    assert ds.fields == {"town": "town", "program": "program", "month": "month", "count": "count"}
     assert (ds.refresh.mode, ds.refresh.window_months) == ("window", 3)
     assert yaml.safe_load(registry_copy.read_text())["sources"][0]["tables"][-1]["columns"][0]["name"] == "town"
 
@@ -176,7 +194,7 @@ def test_inspect_proposes_alias_rows_for_unmapped_spellings_only(emu, capsys):
     code, out, _ = run(capsys, "inspect", TOA, "--portal", emu.url)
     assert code == 0
     out = out[out.index("Alias rows:"):]
-    towns = section(out, "  town: ", "  program: ")
+    towns = section(out, "  town: ", "  assistance_type: ")
     flat = " ".join(towns.split())
     assert "2 spelling(s) not mapped yet" in flat and "seeds/town_aliases.csv (alias_key,town_key)" in flat
     rows = [line.strip() for line in towns.splitlines() if line.startswith("      ") and "#" not in line]
@@ -184,9 +202,11 @@ def test_inspect_proposes_alias_rows_for_unmapped_spellings_only(emu, capsys):
     assert "published as 'HARTFRD ', 'Hartfrd' in 3 row(s)" in towns
     assert "guessed 'hartford'" in towns and "new haven" not in towns and "andover" not in towns
     assert "town: 1 row(s) have no town" in out
-    programs = out[out.index("  program: "):]
-    program_rows = [line.strip() for line in programs.splitlines() if line.startswith("      ") and "#" not in line]
-    assert program_rows == ["tp09,"]  # SNAP and G06-I are in seeds/program_aliases.csv already
+    codes = out[out.index("  assistance_type: "):]
+    code_rows = [line.strip() for line in codes.splitlines() if line.startswith("      ") and "#" not in line]
+    # TP09 and G06-I are codes of seeds/assistance_types.csv already; SNAP is a program's name, not a code, and
+    # its row leaves every column of that seed after the code for the user to fill in.
+    assert code_rows == ["SNAP,,,,"] and "seeds/assistance_types.csv" in codes
     grouped = [r for r in emu.requests if r.params.get("$group")]
     assert [r.params["$group"] for r in grouped] == ["town", "type_of_assistance"]
     assert grouped[0].params["$select"] == "town, count(*) AS row_count"
@@ -218,16 +238,13 @@ def test_inspect_lists_what_it_cannot_place_and_never_picks_between_candidates(e
     assert list(found["distinct_values"]) == ["program"]
 
 
-def test_inspect_names_roles_the_registry_does_not_know_yet(emu, capsys):
+def test_inspect_places_race_and_fits_the_registered_town_race_kind(emu, capsys):
     code, out, _ = run(capsys, "inspect", RACE, "--portal", emu.url, "--json")
     found = json.loads(out)
     assert code == 0
     assert {c["field"]: c["role"] for c in found["columns"]} == {
         "town": "town", "race": "race", "year": "year", "people": "count"}
-    assert found["kind"]["name"] == "town_race_annual" and not found["kind"]["existing"]
-    assert found["kind"]["required_roles"] == ["town", "race", "year", "count"]
-    # Until the registry learns the race role, the proposal says where to add it.
-    assert ("does not know the role(s) race" in found["kind"]["note"]) == ("race" not in ROLES)
+    assert found["kind"]["name"] == "town_race_annual" and found["kind"]["existing"]
     assert found["constants"] == {}  # a range of years in the title is no single year
 
 
