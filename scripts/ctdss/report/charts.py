@@ -7,9 +7,12 @@ in its line, marked by a grey tick at the foot of the chart whose tooltip says "
 
 from __future__ import annotations
 
+import functools
+import textwrap
+from dataclasses import dataclass
 from datetime import date
 
-from ctdss.report.queries import Break, Number, Point
+from ctdss.report.queries import Number, Point
 
 # Okabe and Ito's palette, which stays distinct under the common colour-vision deficiencies; yellow is last
 # because it is faint on white. Line styles vary too, so colour is never the only cue.
@@ -18,6 +21,25 @@ DASHES = ("solid", "dash", "dot", "dashdot")
 MASKED_COLOUR = "#595959"
 BREAK_COLOUR = "#D55E00"
 CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@dataclass(frozen=True)
+class BreakMark:
+    """A dotted line where a chart's series crosses methodology breaks, with what changed there in its tooltip."""
+
+    at: date | int
+    notes: tuple[str, ...]
+
+    @property
+    def hovertext(self) -> str:
+        return "<br>".join(_wrapped(f"Methodology break: {note}") for note in self.notes)
+
+
+@functools.cache
+def _wrapped(text: str) -> str:
+    """Plotly wraps no hover text itself, so long descriptions are broken into lines (the same few repeat on
+    every town page, hence the cache)."""
+    return "<br>".join(textwrap.wrap(text, 80))
 
 
 def fmt(value: Number | None) -> str:
@@ -60,12 +82,13 @@ def _layout(measure: str, *, time_axis: bool) -> dict:
     }
 
 
-def line_figure(points: list[Point], measure: str, breaks: list[Break] = ()) -> dict:
+def line_figure(points: list[Point], measure: str, breaks: list[BreakMark] = ()) -> dict:
     by_series: dict[str, list[Point]] = {}
     for point in points:
         by_series.setdefault(point.series, []).append(point)
     data: list[dict] = []
-    for n, (name, series) in enumerate(sorted(by_series.items())):
+    # Lines keep the order of the rows (by name, or by the source's own order, e.g. races as DSS lists them).
+    for n, (name, series) in enumerate(by_series.items()):
         colour, xs = PALETTE[n % len(PALETTE)], [_x(p.period) for p in series]
         line = {"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}
         data.append({"type": "scatter", "mode": "lines", "x": xs, "y": [p.upper for p in series], "line": line,
@@ -80,12 +103,12 @@ def line_figure(points: list[Point], measure: str, breaks: list[Break] = ()) -> 
     layout = _layout(measure, time_axis=True)
     if points and isinstance(points[0].period, int):
         layout["xaxis"].update(tickformat="d", dtick=1)
-    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": _x(b.first), "x1": _x(b.first),
+    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": _x(b.at), "x1": _x(b.at),
                          "y0": 0, "y1": 1, "line": {"color": BREAK_COLOUR, "width": 1, "dash": "dot"}}
                         for b in breaks]
-    layout["annotations"] = [{"x": _x(b.first), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                              "text": "&#9650;", "showarrow": False, "font": {"color": BREAK_COLOUR, "size": 10},
-                              "hovertext": f"Methodology break: {b.label}"} for b in breaks]
+    layout["annotations"] = [{"x": _x(b.at), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+                              "text": "&#9650;", "showarrow": False, "font": {"color": BREAK_COLOUR, "size": 12},
+                              "hovertext": b.hovertext, "hoverlabel": {"align": "left"}} for b in breaks]
     return {"data": data, "layout": layout, "config": CONFIG}
 
 

@@ -55,15 +55,18 @@ class Program:
 
 @dataclass(frozen=True)
 class Break:
-    """A methodology event as the facts carry it: the first and last period it flags."""
+    """A methodology event as the facts carry it (the first and last period it flags), described by
+    `marts.dim_methodology_event`."""
 
     key: str
     first: date | int
     last: date | int
+    description: str
+    break_type: str
 
     @property
     def label(self) -> str:
-        return self.key.replace("_", " ").capitalize()
+        return self.break_type.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class SourceRows:
 
     source: SeriesSource
     by_subject: dict[str, list[Point]]
+    breaks: dict[str, list[Break]]  # the methodology events flagged on each page's rows, from source.flags
 
 
 def connect(published_db: Path) -> duckdb.DuckDBPyConnection:
@@ -129,13 +133,14 @@ def chart_rows(con: duckdb.DuckDBPyConnection, spec: ChartSpec, source: SeriesSo
     rows = con.execute(
         f"""select {subject}, {source.series}, {period}, {source.value}, {source.lower}, {source.upper},
                    coalesce({source.suppressed}, true)
-            from {source.table} where {source.where} order by 1, 2, 3""").fetchall()
+            from {source.table} where {source.where} order by 1, {source.order or source.series}, 2, 3""").fetchall()
     grouped: dict[str, list[Point]] = defaultdict(list)
     for key, series, when, value, lower, upper, masked in rows:
         grouped[key].append(Point(str(series), when, None if masked else _number(value),
                                   None if masked else _number(lower), None if masked else _number(upper),
                                   bool(masked)))
-    return SourceRows(source, dict(grouped))
+    breaks = (_breaks(con, (source.flags.fact,), source.flags.grain, subject) if source.flags else {})
+    return SourceRows(source, dict(grouped), breaks)
 
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[Vintage]:
@@ -156,30 +161,42 @@ def programs(con: duckdb.DuckDBPyConnection) -> list[Program]:
         "order by program_family, program_name").fetchall()]
 
 
-def _breaks(con: duckdb.DuckDBPyConnection, fact: str, period: str, subject: str) -> dict[str, list[Break]]:
+# The town facts behind the town pages' charts, by the grain of their periods.
+TOWN_FACTS = {Grain.YEAR: ("fct_town_program_participation_annual", "fct_town_race_participation_annual"),
+              Grain.MONTH: ("fct_town_program_participation_monthly",)}
+_PERIOD = {Grain.MONTH: "month_start_date", Grain.YEAR: "calendar_year"}
+
+
+def _breaks(con: duckdb.DuckDBPyConnection, facts: tuple[str, ...], grain: Grain,
+            subject: str) -> dict[str, list[Break]]:
+    flagged = " union all ".join(
+        f"""select {subject} as subject, {_PERIOD[grain]} as period,
+                   unnest(string_split(methodology_event_keys, ', ')) as event_key
+            from marts.{fact} where methodology_event_keys is not null""" for fact in facts)
     grouped: dict[str, list[Break]] = defaultdict(list)
-    for key, event, first, last in con.execute(
-            f"""select {subject}, event_key, min({period}), max({period}) from (
-                    select *, unnest(string_split(methodology_event_keys, ', ')) as event_key
-                    from marts.{fact} where methodology_event_keys is not null)
+    for key, event, first, last, description, kind in con.execute(
+            f"""select f.subject, f.event_key, min(f.period), max(f.period),
+                       coalesce(any_value(e.event_description), f.event_key), coalesce(any_value(e.break_type), '')
+                from ({flagged}) f left join marts.dim_methodology_event e on e.event_key = f.event_key
                 group by 1, 2 order by 1, 3, 2""").fetchall():
-        grouped[key].append(Break(event, first, last))
+        grouped[key].append(Break(event, first, last, description, kind))
     return dict(grouped)
 
 
 def statewide_breaks(con: duckdb.DuckDBPyConnection) -> list[Break]:
     """The methodology events on the statewide monthly counts, from the monthly fact."""
-    return _breaks(con, "fct_program_participation_monthly", "month_start_date", "''").get("", [])
+    return _breaks(con, ("fct_program_participation_monthly",), Grain.MONTH, "''").get("", [])
 
 
 def program_breaks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Break]]:
     """The methodology events on each program's statewide monthly counts."""
-    return _breaks(con, "fct_program_participation_monthly", "month_start_date", "program_code")
+    return _breaks(con, ("fct_program_participation_monthly",), Grain.MONTH, "program_code")
 
 
-def town_breaks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Break]]:
-    """The methodology events that touch each town's counts, from the town fact."""
-    return _breaks(con, "fct_town_program_participation_annual", "calendar_year", "town_key")
+def town_breaks(con: duckdb.DuckDBPyConnection, subject: str = "town_key") -> dict[Grain, dict[str, list[Break]]]:
+    """The methodology events that touch each town's counts, by grain, from the town facts its charts show
+    (with `subject` "''", those touching any town's)."""
+    return {grain: _breaks(con, facts, grain, subject) for grain, facts in TOWN_FACTS.items()}
 
 
 def town_ranks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Rank]]:

@@ -62,41 +62,81 @@ def program_slug(code: str) -> str:
     return code.lower().replace("_", "-")
 
 
-def _breaks_on(grain: Grain, breaks: list[Break], points: list[Point]) -> list[Break]:
-    """The breaks within the chart's periods, placed on its axis (a year's break sits on the year or January)."""
-    def on_axis(period: date | int) -> date | int:
-        if grain is Grain.YEAR:
-            return period.year if isinstance(period, date) else period
-        return period if isinstance(period, date) else date(period, 1, 1)
+def _on_axis(grain: Grain, period: date | int) -> date | int:
+    """A period placed on a chart's axis: a month's year on a yearly axis, a year's January on a monthly one."""
+    if grain is Grain.YEAR:
+        return period.year if isinstance(period, date) else period
+    return period if isinstance(period, date) else date(period, 1, 1)
 
-    if not points:
+
+def _break_marks(grain: Grain, breaks: list[Break], points: list[Point]) -> list[charts.BreakMark]:
+    """Where the chart's series cross a break: the first period an event flags, and the first after the last
+    it flags, when they fall inside the chart. An event flagging every period shown breaks nothing on it."""
+    periods = sorted({p.period for p in points})
+    if not periods:
         return []
-    first, last = min(p.period for p in points), max(p.period for p in points)
-    placed = [Break(b.key, on_axis(b.first), on_axis(b.last)) for b in breaks]
-    return [b for b in placed if first <= b.first <= last]
+    notes: dict[date | int, list[str]] = {}
+    for b in breaks:
+        first, last = _on_axis(grain, b.first), _on_axis(grain, b.last)
+        if periods[0] < first <= periods[-1]:
+            notes.setdefault(first, []).append(f"{b.label} from {period_label(first)}. {b.description}")
+        after = next((p for p in periods if p > last), None)
+        if after is not None and last >= periods[0]:
+            notes.setdefault(after, []).append(f"{b.label} ends after {period_label(last)}. {b.description}")
+    return [charts.BreakMark(at, tuple(text)) for at, text in sorted(notes.items())]
+
+
+@dataclass(frozen=True)
+class BreakRow:
+    """One methodology event in a page's table, with the periods it flags on each grain of the page's data."""
+
+    key: str
+    label: str
+    description: str
+    spans: tuple[str, ...]
+
+
+def break_rows(breaks: dict[Grain, list[Break]]) -> list[BreakRow]:
+    rows: dict[str, BreakRow] = {}
+    for grain, events in breaks.items():
+        for b in events:
+            span = period_label(b.first) + (f" to {period_label(b.last)}" if b.last != b.first else "")
+            span += " (monthly)" if grain is Grain.MONTH else " (annual)"
+            row = rows.get(b.key) or BreakRow(b.key, b.label, b.description, ())
+            rows[b.key] = BreakRow(row.key, row.label, row.description, (*row.spans, span))
+    return list(rows.values())
+
+
+def _latest(points: list[Point]) -> tuple[list[Point], list[Point], str]:
+    """A latest-period chart: the latest period's rows, all of them drawn (masked ones as ticks)."""
+    latest = max(p.period for p in points)
+    rows = [p for p in points if p.period == latest]
+    return rows, rows, ""
 
 
 def _top(spec: ChartSpec, points: list[Point]) -> tuple[list[Point], list[Point], str]:
     """A top-N chart: the latest period's rows (all of them behind the chart) and the N highest published."""
-    latest = max(p.period for p in points)
-    rows = [p for p in points if p.period == latest]
+    rows, _, _ = _latest(points)
+    latest = rows[0].period
     published = sorted((p for p in rows if not p.is_masked), key=lambda p: (-(p.lower or 0), p.series))
     masked = len(rows) - len(published)
     note = f"{period_label(latest)}; {masked} of {len(rows)} counts are masked and not ranked" if masked else ""
     return rows, published[:spec.top], note
 
 
-def chart_view(spec: ChartSpec, loaded: SourceRows, subject: str, csv_stem: str,
-               breaks: list[Break] = ()) -> ChartView | Missing:
+def chart_view(spec: ChartSpec, loaded: SourceRows, subject: str, csv_stem: str) -> ChartView | Missing:
     points = loaded.by_subject.get(subject, [])
     if not points:
         return Missing(spec, f"{loaded.source.table} has no rows for this page.")
-    rows, drawn, note = _top(spec, points) if spec.top else (points, points, "")
+    rows, drawn, note = (_top(spec, points) if spec.top else _latest(points) if spec.latest
+                         else (points, points, ""))
     if len({p.period for p in drawn}) == 1:
         figure = charts.bar_figure(drawn, spec.measure)
-        note = note or f"{period_label(drawn[0].period)}, the only period published"
+        note = note or (period_label(drawn[0].period) if spec.latest
+                        else f"{period_label(drawn[0].period)}, the only period published")
     else:
-        figure = charts.line_figure(drawn, spec.measure, _breaks_on(loaded.source.grain, breaks, drawn))
+        marks = _break_marks(loaded.source.grain, loaded.breaks.get(subject, []), drawn)
+        figure = charts.line_figure(drawn, spec.measure, marks)
     return ChartView(spec, f"{csv_stem}.{spec.key}.csv", loaded.source.table, loaded.source.grain, figure, rows,
                      note)
 
@@ -116,10 +156,9 @@ def _load(con: duckdb.DuckDBPyConnection, specs: tuple[ChartSpec, ...],
     return loaded
 
 
-def _charts(specs: tuple[ChartSpec, ...], loaded: Loaded, subject: str, stem: str,
-            breaks: list[Break]) -> list[ChartView | Missing]:
-    return [loaded[s.key] if isinstance(loaded[s.key], Missing) else chart_view(s, loaded[s.key], subject, stem,
-                                                                                 breaks) for s in specs]
+def _charts(specs: tuple[ChartSpec, ...], loaded: Loaded, subject: str, stem: str) -> list[ChartView | Missing]:
+    return [loaded[s.key] if isinstance(loaded[s.key], Missing) else chart_view(s, loaded[s.key], subject, stem)
+            for s in specs]
 
 
 def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
@@ -133,26 +172,30 @@ def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     index_data, town_data, program_data = (_load(con, specs, columns)
                                            for specs in (INDEX_CHARTS, TOWN_CHARTS, PROGRAM_CHARTS))
     index = Page("index.html", "index.html", "Connecticut DSS program participation",
-                 dict(common, towns=towns, programs=programs, breaks=statewide_breaks))
-    index.charts = _charts(INDEX_CHARTS, index_data, "", "index", statewide_breaks)
+                 dict(common, towns=towns, programs=programs, breaks=break_rows({Grain.MONTH: statewide_breaks}),
+                      town_breaks=break_rows({grain: by_town.get("", []) for grain, by_town in
+                                              queries.town_breaks(con, "''").items()})))
+    index.charts = _charts(INDEX_CHARTS, index_data, "", "index")
     pages = [index]
     for town in towns:
-        pages.append(_town_page(town, common, town_data, town_breaks.get(town.key, []), ranks.get(town.key, [])))
+        breaks = {grain: by_town.get(town.key, []) for grain, by_town in town_breaks.items()}
+        pages.append(_town_page(town, common, town_data, breaks, ranks.get(town.key, [])))
     for program in programs:
         pages.append(_program_page(program, common, program_data, program_breaks.get(program.code, [])))
     return pages
 
 
-def _town_page(town: Town, common: dict, loaded: Loaded, breaks: list[Break], ranks: list[Rank]) -> Page:
+def _town_page(town: Town, common: dict, loaded: Loaded, breaks: dict[Grain, list[Break]],
+               ranks: list[Rank]) -> Page:
     page = Page(f"towns/{town.key}.html", "town.html", town.name,
-                dict(common, town=town, breaks=breaks, ranks=ranks))
-    page.charts = _charts(TOWN_CHARTS, loaded, town.key, town.key, breaks)
+                dict(common, town=town, breaks=break_rows(breaks), ranks=ranks))
+    page.charts = _charts(TOWN_CHARTS, loaded, town.key, town.key)
     return page
 
 
 def _program_page(program: Program, common: dict, loaded: Loaded, breaks: list[Break]) -> Page:
     slug = program_slug(program.code)
     page = Page(f"programs/{slug}.html", "program.html", program.name,
-                dict(common, program=program, breaks=breaks))
-    page.charts = _charts(PROGRAM_CHARTS, loaded, program.code, slug, breaks)
+                dict(common, program=program, breaks=break_rows({Grain.MONTH: breaks})))
+    page.charts = _charts(PROGRAM_CHARTS, loaded, program.code, slug)
     return page

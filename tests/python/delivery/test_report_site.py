@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import html
 import shutil
 import subprocess
 import sys
@@ -17,19 +19,31 @@ from ctdss.report import write_site
 
 # Where each rpt_ table's cells are shown: the CSV beside the page (a SQL expression of the row), and the
 # columns that name the cell's series and period as the CSV writes them, and whether the cell is masked.
-SHOWN_CELLS = [
-    ("reporting.rpt_town_participation_by_program", "'towns/' || town_key || '.by-program.csv'",
-     "program_name", "cast(calendar_year as varchar)", "is_suppressed", "true"),
-    ("reporting.rpt_town_participation_by_program", "'programs/' || replace(lower(program_code), '_', '-') "
-     "|| '.top-towns.csv'", "town_name", "cast(calendar_year as varchar)", "is_suppressed",
-     "calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)"),
-    ("reporting.rpt_program_family_trends_by_month", "'index.family-monthly.csv'", "program_family",
-     "strftime(month_start_date, '%Y-%m')", "is_suppressed", "true"),
-    ("reporting.rpt_program_family_trends_by_month", "'index.family-annual.csv'", "program_family",
-     "cast(calendar_year as varchar)", "is_12_month_average_masked", "extract(month from month_start_date) = 12"),
-    ("reporting.rpt_program_participation_by_month", "'programs/' || replace(lower(program_code), '_', '-') "
-     "|| '.statewide.csv'", "program_name", "strftime(month_start_date, '%Y-%m')", "is_suppressed", "true"),
-]
+LATEST_TOWN_YEAR = "(select max(calendar_year) from reporting.rpt_town_participation_by_program)"
+SHOWN_CELLS = {
+    "town-by-program": ("reporting.rpt_town_participation_by_program", "'towns/' || town_key || '.by-program.csv'",
+                        "program_name", "cast(calendar_year as varchar)", "is_suppressed",
+                        f"calendar_year = {LATEST_TOWN_YEAR}"),
+    "program-top-towns": ("reporting.rpt_town_participation_by_program", "'programs/' || "
+                          "replace(lower(program_code), '_', '-') || '.top-towns.csv'", "town_name",
+                          "cast(calendar_year as varchar)", "is_suppressed", f"calendar_year = {LATEST_TOWN_YEAR}"),
+    "index-family-monthly": ("reporting.rpt_program_family_trends_by_month", "'index.family-monthly.csv'",
+                             "program_family", "strftime(month_start_date, '%Y-%m')", "is_suppressed", "true"),
+    "index-family-annual": ("reporting.rpt_program_family_trends_by_month", "'index.family-annual.csv'",
+                            "program_family", "cast(calendar_year as varchar)", "is_12_month_average_masked",
+                            "extract(month from month_start_date) = 12"),
+    "program-statewide": ("reporting.rpt_program_participation_by_month", "'programs/' || "
+                          "replace(lower(program_code), '_', '-') || '.statewide.csv'", "program_name",
+                          "strftime(month_start_date, '%Y-%m')", "is_suppressed", "true"),
+    "town-family-monthly": ("reporting.rpt_town_program_family_trends_by_month",
+                            "'towns/' || town_key || '.family-monthly.csv'", "program_family",
+                            "strftime(month_start_date, '%Y-%m')", "is_suppressed", "true"),
+    "town-family-annual": ("reporting.rpt_town_program_family_trends_by_year",
+                           "'towns/' || town_key || '.family-annual.csv'", "program_family",
+                           "cast(calendar_year as varchar)", "is_suppressed", "true"),
+    "town-by-race": ("reporting.rpt_town_participation_by_race", "'towns/' || town_key || '.by-race.csv'",
+                     "race_name", "cast(calendar_year as varchar)", "is_suppressed", "true"),
+}
 
 
 def _pages(root):
@@ -87,9 +101,8 @@ def test_no_number_the_site_shows_lies_between_1_and_4(report_site):
     assert [n for n in shown if 0 < n < 5] == []
 
 
-@pytest.mark.parametrize(("table", "csv_path", "series", "period", "masked", "where"), SHOWN_CELLS,
-                         ids=["town-by-program", "program-top-towns", "index-family-monthly", "index-family-annual",
-                              "program-statewide"])
+@pytest.mark.parametrize(("table", "csv_path", "series", "period", "masked", "where"), SHOWN_CELLS.values(),
+                         ids=SHOWN_CELLS.keys())
 def test_every_rpt_cell_is_shown_and_every_masked_one_as_masked(report_site, table, csv_path, series, period,
                                                                   masked, where):
     cells = query(report_site.published,
@@ -110,7 +123,8 @@ def test_every_rpt_cell_is_shown_and_every_masked_one_as_masked(report_site, tab
 
 def test_a_masked_town_cell_is_a_gap_with_a_masked_note_never_a_bar(report_site):
     masked = query(report_site.published, "select town_key, program_name from "
-                   "reporting.rpt_town_participation_by_program where is_suppressed order by 1, 2")
+                   f"reporting.rpt_town_participation_by_program where is_suppressed and calendar_year = "
+                   f"{LATEST_TOWN_YEAR} order by 1, 2")
     assert len(masked) > 100
     expected: dict[str, set[str]] = {}
     for town, program in masked:
@@ -139,27 +153,68 @@ def test_bounds_are_drawn_as_bands_from_the_lower_to_the_upper_bound(report_site
         assert lower["y"] == [r[0] for r in rows] and upper["y"] == [r[1] for r in rows]
 
 
-def test_methodology_breaks_are_marked_on_the_statewide_chart(report_site):
-    figure = figures(report_site.root / "index.html")["family-monthly"]
-    first = query(report_site.published, """
-        select min(month_start_date) from (select month_start_date,
+def _flag_spans(published, fact: str, period: str, where: str = "true") -> dict[str, tuple]:
+    return {key: (first, last) for key, first, last in query(published, f"""
+        select event_key, min({period}), max({period}) from (select {period},
             unnest(string_split(methodology_event_keys, ', ')) as event_key
-            from marts.fct_program_participation_monthly where methodology_event_keys is not null)
-        group by event_key""")
-    assert {s["x0"] for s in figure["layout"]["shapes"]} == {d.isoformat() for (d,) in first}
+            from marts.{fact} where methodology_event_keys is not null and {where})
+        group by event_key""")}
+
+
+def test_methodology_breaks_are_marked_where_the_statewide_series_crosses_them(report_site):
+    figure = figures(report_site.root / "index.html")["family-monthly"]
+    months = [m for (m,) in query(report_site.published, "select distinct month_start_date from "
+                                  "reporting.rpt_program_family_trends_by_month order by 1")]
+    expected = set()  # where a flagged span starts after the first month, and the month after one ends
+    for first, last in _flag_spans(report_site.published, "fct_program_participation_monthly",
+                                   "month_start_date").values():
+        expected |= {first} if months[0] < first else set()
+        expected |= {min(m for m in months if m > last)} if last < months[-1] else set()
+    assert expected and {s["x0"] for s in figure["layout"]["shapes"]} == {d.isoformat() for d in expected}
     assert all("Methodology break" in a["hovertext"] for a in figure["layout"]["annotations"])
+
+
+def test_methodology_breaks_carry_the_descriptions_of_dim_methodology_event(report_site):
+    with (REPO / "seeds" / "methodology_events.csv").open(newline="", encoding="utf-8") as handle:
+        seed = {row["event_key"]: row["description"] for row in csv.DictReader(handle)}
+    events = dict(query(report_site.published, "select event_key, event_description from "
+                        "marts.dim_methodology_event"))
+    assert events == seed
+    hartford = html.unescape((report_site.root / "towns" / "hartford.html").read_text())
+    flagged = {**_flag_spans(report_site.published, "fct_town_program_participation_annual", "calendar_year",
+                             "town_key = 'hartford'"),
+               **_flag_spans(report_site.published, "fct_town_race_participation_annual", "calendar_year",
+                             "town_key = 'hartford'"),
+               **_flag_spans(report_site.published, "fct_town_program_participation_monthly", "month_start_date",
+                             "town_key = 'hartford'")}
+    breaks = hartford.split('<section id="breaks">', 1)[1].split("</section>", 1)[0]
+    assert flagged and breaks.count("<tr>") == 1 + len(flagged)
+    assert all(f"<code>{key}</code>" in breaks and seed[key] in breaks for key in flagged)
+    index = html.unescape((report_site.root / "index.html").read_text())
+    assert all(seed[key] in index for key in _flag_spans(report_site.published, "fct_program_participation_monthly",
+                                                         "month_start_date"))
+    annual = figures(report_site.root / "towns" / "hartford.html")["family-annual"]
+    notes = " ".join(a["hovertext"].replace("<br>", " ") for a in annual["layout"]["annotations"])
+    assert annual["layout"]["annotations"] and "Town counts" not in notes  # spans every year: no break on it
+    assert " ".join(seed["address_logic_conflict_2019"].split()[:6]) in notes
 
 
 def test_the_sample_site_carries_the_synthetic_banner_on_every_page(report_site):
     assert all('id="synthetic-banner"' in p.read_text() for p in _pages(report_site.root))
 
 
-def test_a_real_publication_has_no_synthetic_banner(report_site, tmp_path):
-    real = tmp_path / "real.duckdb"
-    shutil.copyfile(report_site.published, real)
-    con = duckdb.connect(str(real))
-    con.execute("update marts.publication set is_synthetic = false")
+def _altered(published, path, statement: str):
+    """A copy of the published file with one statement run on it."""
+    shutil.copyfile(published, path)
+    con = duckdb.connect(str(path))
+    con.execute(statement)
     con.close()
+    return path
+
+
+def test_a_real_publication_has_no_synthetic_banner(report_site, tmp_path):
+    real = _altered(report_site.published, tmp_path / "real.duckdb",
+                    "update marts.publication set is_synthetic = false")
     site = write_site(real, tmp_path / "report")
     pages = _pages(site.out)
     assert len(pages) == report_site.site.pages
@@ -167,41 +222,60 @@ def test_a_real_publication_has_no_synthetic_banner(report_site, tmp_path):
     assert "<td>data.ct.gov</td>" in (site.out / "index.html").read_text()
 
 
-def _with_town_monthly_series(published, path, columns: str) -> None:
-    shutil.copyfile(published, path)
-    con = duckdb.connect(str(path))
-    con.execute(f"""create table reporting.rpt_town_program_family_trends_by_month as
-        select {columns} from reporting.rpt_program_family_trends_by_month f
-        cross join (select town_key, town_name from marts.dim_town where town_key in ('hartford', 'andover')) t""")
-    con.close()
+@pytest.mark.parametrize("town", ["hartford", "andover"])
+def test_town_pages_draw_the_family_trends_monthly_and_annual_as_bands(report_site, town):
+    shown = figures(report_site.root / "towns" / f"{town}.html")
+    for key, table, period in (("family-monthly", "rpt_town_program_family_trends_by_month", "month_start_date"),
+                               ("family-annual", "rpt_town_program_family_trends_by_year", "calendar_year")):
+        rows = query(report_site.published, f"""select program_family, {period}, enrolments_lower, enrolments_upper,
+            is_suppressed from reporting.{table} where town_key = ? order by 1, 2""", [town])
+        lines = [t for t in shown[key]["data"] if t.get("yaxis") != "y2"]
+        assert [t["name"] for t in lines if t.get("showlegend", True)] == sorted({r[0] for r in rows})
+        for family in {r[0] for r in rows}:
+            upper, lower = (t for t in lines if t["legendgroup"] == family)
+            cells = [r for r in rows if r[0] == family]
+            assert lower["fill"] == "tonexty"
+            assert lower["y"] == [None if r[4] else r[2] for r in cells]
+            assert upper["y"] == [None if r[4] else r[3] for r in cells]
 
 
-def test_a_town_series_table_once_published_is_drawn_monthly_on_the_town_page(report_site, tmp_path):
-    published = tmp_path / "with-town-series.duckdb"
-    masked = "t.town_key = 'andover' and f.month_start_date = date '2020-06-01'"
-    _with_town_monthly_series(report_site.published, published, f"""
-        t.town_key, t.town_name, f.program_family, f.month_start_date,
-        case when not ({masked}) then f.enrolments end as enrolments,
-        case when not ({masked}) then f.enrolments_lower end as enrolments_lower,
-        case when not ({masked}) then f.enrolments_upper end as enrolments_upper, ({masked}) as is_suppressed""")
-    site = write_site(published, tmp_path / "report")
-    for town in ("hartford", "andover"):
-        figure = figures(site.out / "towns" / f"{town}.html")["family-trend"]
-        assert {t["name"] for t in figure["data"] if t.get("showlegend", True) and t.get("yaxis") != "y2"} == {
-            "cash", "food", "medical", "other"}
-    rows = csv_rows(site.out / "towns" / "andover.family-trend.csv")
-    assert [r["series"] for r in rows if r["status"] == "masked"] == ["cash", "food", "medical", "other"]
-    assert "Not published yet" in (report_site.root / "towns" / "hartford.html").read_text()  # before the table
-    assert "has no rows for this page" in (site.out / "towns" / "avon.html").read_text()  # a town it lacks
+def test_a_masked_race_cell_is_a_gap_with_a_masked_note(report_site):
+    masked = query(report_site.published, """select town_key, list(race_name || ': masked'),
+        list(struct_pack(race := race_name, year := calendar_year)) from reporting.rpt_town_participation_by_race
+        where is_suppressed group by 1 order by 1""")
+    assert len(masked) > 50
+    for town, notes, cells in masked:
+        figure = figures(report_site.root / "towns" / f"{town}.html")["by-race"]
+        ticks = next(t for t in figure["data"] if t.get("yaxis") == "y2")
+        assert sorted(ticks["customdata"]) == sorted(notes), town
+        bands = {t["legendgroup"]: t for t in figure["data"] if t.get("fill") == "tonexty"}
+        for cell in cells:
+            band = bands[cell["race"]]
+            assert band["y"][band["x"].index(cell["year"])] is None, (town, cell)
 
 
-def test_a_town_series_table_lacking_a_column_fails_naming_the_spec_to_fix(report_site, tmp_path):
-    published = tmp_path / "bad-town-series.duckdb"
-    _with_town_monthly_series(report_site.published, published,
-                              "t.town_key, f.program_family, f.month_start_date, f.enrolments, f.is_suppressed")
+def test_the_race_lines_follow_dss_order(report_site):
+    figure = figures(report_site.root / "towns" / "hartford.html")["by-race"]
+    order = [r for (r,) in query(report_site.published, "select race_name from reporting."
+             "rpt_town_participation_by_race group by race_name order by min(race_sort_order)")]
+    assert [t["name"] for t in figure["data"] if t.get("fill") == "tonexty"] == order
+
+
+def test_a_published_table_lacking_a_column_fails_naming_the_spec_to_fix(report_site, tmp_path):
+    published = _altered(report_site.published, tmp_path / "bad-town-series.duckdb",
+                         "alter table reporting.rpt_town_program_family_trends_by_month drop column enrolments_lower")
     with pytest.raises(UserError, match=r"enrolments_lower.*series\.py"):
         write_site(published, tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_a_chart_whose_table_is_not_published_says_so_on_the_page(report_site, tmp_path):
+    published = _altered(report_site.published, tmp_path / "without-race.duckdb",
+                         "drop table reporting.rpt_town_participation_by_race")
+    site = write_site(published, tmp_path / "report")
+    hartford = site.out / "towns" / "hartford.html"
+    assert "by-race" not in figures(hartford) and {"family-monthly", "family-annual"} <= figures(hartford).keys()
+    assert "Not published yet" in hartford.read_text() and not (site.out / "towns" / "hartford.by-race.csv").exists()
 
 
 def test_a_missing_published_file_is_one_clear_error(tmp_path):
