@@ -72,11 +72,9 @@
         cast(
             {{ published }}.{{ value }}_upper - {{ prior }}.prior_{{ value }}_lower as {{ dbt.type_bigint() }}
         ) as {{ value }}_{{ name }}_change_upper,
-        cast(
-            {{ safe_divide(
-                published ~ '.' ~ value ~ ' - ' ~ prior ~ '.prior_' ~ value, prior ~ '.prior_' ~ value
-            ) }} as {{ dbt.type_numeric() }}
-        ) as {{ value }}_{{ name }}_change_ratio
+        {{ ctdss.rounded_ratio(
+            published ~ '.' ~ value ~ ' - ' ~ prior ~ '.prior_' ~ value, prior ~ '.prior_' ~ value
+        ) }} as {{ value }}_{{ name }}_change_ratio
 {%- endmacro %}
 
 
