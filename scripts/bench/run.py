@@ -173,6 +173,10 @@ def write_registry(path: Path, root: Path) -> Path:
         "config": {"meta": {
             "grain": "town x assistance type x month",
             "required_roles": ["town", "program", "month", "count"],
+            # The properties the registry asks of every kind; the benchmark's own models read the kind directly.
+            "geography": "town",
+            "period": "month",
+            "series": scale.KIND,
             "datasets": [{
                 "id": scale.DATASET_ID,
                 "title": "DSS Township Counts - by Assistance Type - by Month (synthetic, benchmark)",

@@ -19,7 +19,7 @@ methodology_events as (
         coalesce(affects_town_distribution, false) as affects_town_distribution
 
     from {{ ref('methodology_events') }}
-    where scope_dataset_kind in ('all', 'program_monthly', 'town_program_annual')
+    where scope_period in ('all', 'month') and reversed_on is null
 
 ),
 
