@@ -2,6 +2,12 @@
 
 Every warehouse is a separate DuckDB file under pytest's tmp directory, built with its own dbt target path and
 log path, so tests never touch `warehouse/ct_dss.duckdb` or the repository's `target/`.
+
+A full build of the sample takes about a minute here, so the session builds it once: a test that only reads the
+warehouse uses `built_warehouse`; a test that changes it works on `copy_warehouse(...)` and rebuilds only the
+selection its change feeds (`dbt build --select source:socrata.<kind>+`). dbt commands on the session warehouse
+itself (`built_warehouse.dbt(...)`) reuse its target's partial parse; a new DuckDB path always parses afresh,
+because dbt's partial-parse check hashes the profile's connection (the file's path included).
 """
 
 from __future__ import annotations
@@ -28,7 +34,11 @@ __all__ = [
     "BuiltWarehouse",
     "build_warehouse",
     "built_warehouse",
+    "copy_warehouse",
+    "generated_docs",
     "dbt_env",
+    "downstream_of",
+    "NO_UNIT_TESTS",
     "land_snapshot",
     "query",
     "run_dbt",
@@ -62,6 +72,17 @@ def run_dbt(args: Sequence[str], env: dict[str, str], target: Path) -> subproces
     """Run one dbt command in the repository with its own target path; never raises on a dbt failure."""
     command = [_console_script("dbt"), *args, "--target-path", str(target)]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=DBT_TIMEOUT_S)
+
+
+# The dbt unit tests check the models' SQL on fixtures, whatever the landed data: the session's build runs them all
+# (and its test fails if one fails), so a build of changed or perturbed data leaves them out.
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
+def downstream_of(kind: str) -> list[str]:
+    """`dbt build` arguments for what a new landing of one kind changes: every node downstream of its source,
+    without the unit tests."""
+    return ["--select", f"source:socrata.{kind}+", *NO_UNIT_TESTS]
 
 
 def land_snapshot(snapshot: Path, db: Path) -> subprocess.CompletedProcess[str]:
@@ -105,6 +126,14 @@ class BuiltWarehouse:
         return query(self.db, sql, params)
 
 
+def copy_warehouse(warehouse: BuiltWarehouse, workdir: Path) -> Path:
+    """A copy of a built warehouse's DuckDB file under `workdir`, for a test that lands or builds into it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "ct_dss.duckdb"
+    shutil.copy(warehouse.db, db)
+    return db
+
+
 def build_warehouse(snapshot: Path, workdir: Path, build_args: Sequence[str] = ()) -> BuiltWarehouse:
     """Land `snapshot` into a new DuckDB file under `workdir` and run `dbt build` (any outcome)."""
     if not (snapshot / "snapshot.json").exists() and not any(snapshot.glob("*/metadata.json")):
@@ -126,3 +155,12 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     if warehouse.build.returncode != 0:
         pytest.fail(f"dbt build on the bundled sample failed:\n{warehouse.build.stdout[-20000:]}")
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def generated_docs(built_warehouse: BuiltWarehouse) -> subprocess.CompletedProcess[str]:
+    """`dbt docs generate --static` on the session warehouse, once: its target then holds the manifest, the
+    catalog and static_index.html that the docs tests read (a test that rewrites them copies them first)."""
+    result = built_warehouse.dbt("docs", "generate", "--static")
+    assert result.returncode == 0, result.stdout[-5000:]
+    return result

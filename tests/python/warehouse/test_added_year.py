@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.warehouse_fixtures import REPO, dbt_env, query, run_dbt
+from support.warehouse_fixtures import REPO, copy_warehouse, dbt_env, downstream_of, query, run_dbt
 
 from ctdss.config import REGISTRY_PATH
 
@@ -41,23 +41,27 @@ def _registry_with_another_year(path) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
-def _ctdss(*args: str, env: dict[str, str]) -> None:
+def _ctdss(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     ctdss = Path(sys.executable).with_name("ctdss")  # the console script of the project's venv
     result = subprocess.run([str(ctdss), *args], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
 
 
-def test_another_township_year_reaches_the_town_facts_from_one_registry_entry(tmp_path):
+def test_another_township_year_reaches_the_town_facts_from_one_registry_entry(built_warehouse, tmp_path):
     before = _tree_state()
     registry = tmp_path / "registry.yml"
     _registry_with_another_year(registry)
-    db = tmp_path / "ct_dss.duckdb"
+    # The session's warehouse, copied: the other datasets are sampled exactly as before, so the load skips them
+    # as unchanged and lands the new one, and only what the town datasets feed is rebuilt.
+    db = copy_warehouse(built_warehouse, tmp_path)
     env = {**dbt_env(db), "CTDSS_REGISTRY": str(registry)}
 
     _ctdss("sample", "--out", str(tmp_path / "sample"), env=env)
-    _ctdss("load", "--snapshot", str(tmp_path / "sample"), "--db", str(db), env=env)
-    build = run_dbt(["build"], env, tmp_path / "target")
+    landed = _ctdss("load", "--snapshot", str(tmp_path / "sample"), "--db", str(db), env=env)
+    assert f"dataset={NEW_ID} kind=town_program_annual status=loaded" in landed.stderr + landed.stdout
+    build = run_dbt(["build", *downstream_of("town_program_annual")], env, tmp_path / "target")
     assert build.returncode == 0, build.stdout[-5000:]
 
     rows = query(db, "select source_dataset_id, count(*), count(distinct town_key), count(distinct program_code) "
