@@ -1,4 +1,11 @@
-"""The warehouse built from the bundled sample: a clean build, populated marts, bounds and suppression."""
+"""The warehouse built from the bundled sample: a clean build, populated marts, bounds and suppression.
+
+What the build's own dbt tests check is not checked again here, since a failing dbt test fails the clean-build
+test: every raw row staged (assert_staging_keeps_every_raw_row) and accounted for in a fact or a qa table
+(assert_every_row_reaches_a_fact_or_the_quarantine), no small published value (no_small_published_values on
+every value column of every rpt_ model), and no published group with one masked cell
+(no_group_with_one_suppressed_cell on every grouping of every rpt_ model).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, dbt_env, land_snapshot, query, run_dbt
+from support.warehouse_fixtures import (
+    SAMPLE,
+    BuiltWarehouse,
+    copy_warehouse,
+    dbt_env,
+    downstream_of,
+    land_snapshot,
+    query,
+    run_dbt,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,16 +39,6 @@ FACTS = [
     "marts.fct_assistance_type_participation_annual",
     "marts.fct_town_race_participation_annual",
 ]
-# The fact each kind's rows reach (where another dataset covers the same cell, a row is superseded instead).
-KIND_FACTS = {
-    "program_annual": "marts.fct_program_participation_annual",
-    "town_program_annual": "marts.fct_town_program_participation_annual",
-    "program_monthly": "marts.fct_program_participation_monthly",
-    "town_assistance_monthly": "marts.fct_town_assistance_participation_monthly",
-    "town_assistance_annual": "marts.fct_town_program_participation_annual",
-    "assistance_annual": "marts.fct_assistance_type_participation_annual",
-    "town_race_annual": "marts.fct_town_race_participation_annual",
-}
 ROLLUPS = ["marts.fct_town_program_participation_monthly"]
 REPORTS = [
     "reporting.rpt_town_participation_by_program",
@@ -44,39 +50,15 @@ REPORTS = [
     "reporting.rpt_town_participation_by_race",
 ]
 DIMENSIONS = ["marts.dim_program", "marts.dim_town", "marts.dim_month"]
-# Published value columns of each rpt_ model, and the columns that make one of its published groups.
+# The published value of each rpt_ model; its bounds are the same name with _lower and _upper.
 PUBLISHED = {
-    "reporting.rpt_town_participation_by_program": (
-        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
-        [
-            ["program_code", "calendar_year", "county_fips"],
-            ["program_code", "calendar_year", "planning_region_fips"],
-        ],
-    ),
-    "reporting.rpt_town_participation_by_region": (
-        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
-        [["program_code", "calendar_year", "geography_level"]],
-    ),
-    "reporting.rpt_program_family_trends_by_month": (
-        ["enrolments", "enrolments_lower", "enrolments_upper"],
-        [["program_family", "calendar_year"]],
-    ),
-    "reporting.rpt_program_participation_by_month": (
-        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
-        [["program_code", "calendar_year"]],
-    ),
-    "reporting.rpt_town_program_family_trends_by_month": (
-        ["enrolments", "enrolments_lower", "enrolments_upper"],
-        [["town_key", "program_family", "calendar_year"], ["program_family", "month_start_date"]],
-    ),
-    "reporting.rpt_town_program_family_trends_by_year": (
-        ["enrolments", "enrolments_lower", "enrolments_upper"],
-        [["program_family", "calendar_year"], ["town_key", "calendar_year"]],
-    ),
-    "reporting.rpt_town_participation_by_race": (
-        ["recipient_count", "recipient_count_lower", "recipient_count_upper"],
-        [["race_key", "calendar_year"], ["town_key", "calendar_year"]],
-    ),
+    "reporting.rpt_town_participation_by_program": "recipient_count",
+    "reporting.rpt_town_participation_by_region": "recipient_count",
+    "reporting.rpt_program_family_trends_by_month": "enrolments",
+    "reporting.rpt_program_participation_by_month": "recipient_count",
+    "reporting.rpt_town_program_family_trends_by_month": "enrolments",
+    "reporting.rpt_town_program_family_trends_by_year": "enrolments",
+    "reporting.rpt_town_participation_by_race": "recipient_count",
 }
 
 
@@ -98,10 +80,12 @@ def test_the_sample_builds_with_no_errors_and_no_warnings(built_warehouse: Built
     assert _warning_lines(out) == []
 
 
-def test_parse_shows_no_deprecation_warnings(built_warehouse: BuiltWarehouse):
-    result = built_warehouse.dbt("parse", "--no-partial-parse")
-    assert result.returncode == 0, result.stdout
-    assert _warning_lines(result.stdout + result.stderr) == []
+def test_a_full_parse_shows_no_deprecation_warnings(built_warehouse: BuiltWarehouse):
+    """The session's build parsed the whole project (its target was new), so any deprecation dbt found would be in
+    its output; a second `dbt parse --no-partial-parse` would only repeat that parse."""
+    out = built_warehouse.build.stdout + built_warehouse.build.stderr
+    assert "Unable to do partial parsing because saved manifest not found. Starting full parse." in out
+    assert _warning_lines(out) == []
 
 
 @pytest.mark.parametrize("relation", DIMENSIONS + FACTS + ROLLUPS + REPORTS)
@@ -113,21 +97,6 @@ def test_every_mart_and_report_has_rows(built_warehouse: BuiltWarehouse, relatio
 def test_rows_built_from_the_sample_are_marked_synthetic(built_warehouse: BuiltWarehouse, relation: str):
     flags = built_warehouse.query(f"select distinct is_synthetic from {relation}")
     assert flags == [(True,)]
-
-
-@pytest.mark.parametrize(("kind", "fact"), KIND_FACTS.items())
-def test_no_landed_row_is_lost_between_raw_staging_and_facts(built_warehouse: BuiltWarehouse, kind, fact):
-    raw = built_warehouse.query(f"select count(*) from raw.{kind}")[0][0]
-    staged = built_warehouse.query(f"select count(*) from staging.stg_socrata__{kind}")[0][0]
-    in_fact = built_warehouse.query(
-        f"select count(*) from {fact} where source_dataset_id in (select _source_dataset_id from raw.{kind})"
-    )[0][0]
-    quarantined, superseded = (
-        built_warehouse.query(f"select count(*) from qa.{qa} where dataset_kind = ?", [kind])[0][0]
-        for qa in ("qa_quarantined_rows", "qa_superseded_rows")
-    )
-    assert raw == staged == in_fact + quarantined + superseded, kind
-    assert raw > 0
 
 
 @pytest.mark.parametrize("fact", FACTS)
@@ -159,40 +128,21 @@ def test_every_fact_row_carries_its_lineage(built_warehouse: BuiltWarehouse):
 
 
 @pytest.mark.parametrize("relation", REPORTS)
-def test_no_report_publishes_a_small_value(built_warehouse: BuiltWarehouse, relation: str):
-    values, _ = PUBLISHED[relation]
-    for column in values:
-        small = built_warehouse.query(
-            f"select count(*) from {relation} where {column} >= 1 and {column} < {THRESHOLD}"
-        )[0][0]
-        assert small == 0, column
-    any_value = " or ".join(f"{c} is not null" for c in values)
+def test_a_masked_cell_shows_no_value_and_a_shown_cell_is_at_least_the_threshold(built_warehouse, relation):
+    """What no_small_published_values leaves open: a masked row with a value, or a shown one with no lower bound
+    or a lower bound of 0 (a published 0 stands for 1 to 4)."""
+    value = PUBLISHED[relation]
+    lower, upper = f"{value}_lower", f"{value}_upper"
     masked_with_values = built_warehouse.query(
-        f"select count(*) from {relation} where is_suppressed and ({any_value})"
+        f"select count(*) from {relation} where is_suppressed and coalesce({value}, {lower}, {upper}) is not null"
     )[0][0]
     assert masked_with_values == 0
-    lower = values[1]
-    published_small = built_warehouse.query(
-        f"select count(*) from {relation} "
-        f"where not is_suppressed and ({lower} is null or {lower} < {THRESHOLD})"
+    shown_small = built_warehouse.query(
+        f"select count(*) from {relation} where not is_suppressed and ({lower} is null or {lower} < {THRESHOLD})"
     )[0][0]
-    assert published_small == 0
-
-
-@pytest.mark.parametrize("relation", REPORTS)
-def test_no_published_group_has_exactly_one_masked_cell(built_warehouse: BuiltWarehouse, relation: str):
-    _, groupings = PUBLISHED[relation]
-    for grouping in groupings:
-        columns = ", ".join(grouping)
-        offenders = built_warehouse.query(
-            f"""
-            select {columns}, count(*), sum(case when is_suppressed then 1 else 0 end)
-            from {relation}
-            group by {columns}
-            having count(*) > 1 and sum(case when is_suppressed then 1 else 0 end) = 1
-            """
-        )
-        assert offenders == [], grouping
+    assert shown_small == 0
+    shown = built_warehouse.query(f"select count(*) from {relation} where not is_suppressed")[0][0]
+    assert shown > 0  # not a report that passes by masking everything
 
 
 def test_town_cells_are_masked_exactly_when_small_or_needed_as_a_complement(built_warehouse: BuiltWarehouse):
@@ -277,8 +227,7 @@ def _revise_latest_month(sample: Path, out: Path, delta: int) -> tuple[str, dict
 
 
 def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: BuiltWarehouse, tmp_path):
-    db = tmp_path / "ct_dss.duckdb"
-    shutil.copy(built_warehouse.db, db)
+    db = copy_warehouse(built_warehouse, tmp_path)
     before = dict(
         ((program, plan, str(month)), count)
         for program, plan, month, count in query(
@@ -290,7 +239,7 @@ def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: 
     latest, revised = _revise_latest_month(SAMPLE, tmp_path / "revised", delta=7)
     assert revised
     land_snapshot(tmp_path / "revised", db)
-    result = run_dbt(["build"], dbt_env(db), tmp_path / "target")
+    result = run_dbt(["build", *downstream_of("program_monthly")], dbt_env(db), tmp_path / "target")
     assert result.returncode == 0, result.stdout[-5000:]
 
     revisions = query(
