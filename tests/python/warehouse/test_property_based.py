@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.warehouse_fixtures import REPO, dbt_env, run_dbt
+from support.warehouse_fixtures import REPO
 
 from ctdss.names import normalize_name
 
@@ -19,12 +19,12 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 @pytest.fixture(scope="module")
-def compile_sql(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inline")
-    env = dbt_env(root / "scratch.duckdb", root / "logs")
+def compile_sql(built_warehouse):
+    """dbt's compiler in the session warehouse's project state, so it parses only what changed since that build.
+    --no-write-json leaves the session's manifest.json as the build wrote it: other tests read it."""
 
     def compile_(inline: str) -> str:
-        result = run_dbt(["compile", "--quiet", "--inline", inline], env, root / "target")
+        result = built_warehouse.dbt("compile", "--quiet", "--no-write-json", "--inline", inline)
         assert result.returncode == 0, result.stdout[-3000:]
         return result.stdout.strip()
 
