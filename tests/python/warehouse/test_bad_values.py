@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.warehouse_fixtures import SAMPLE, BuiltWarehouse, build_warehouse
+from support.warehouse_fixtures import NO_UNIT_TESTS, SAMPLE, BuiltWarehouse, build_warehouse
 
 from ctdss import cli
 
@@ -76,7 +76,7 @@ def bad(tmp_path_factory) -> tuple[BuiltWarehouse, dict]:
     page.append({**page[0], ":id": "row-bad-toa-code", "type_of_assistance": f" {UNKNOWN_TOA.lower()} "})
     _save(toa)
 
-    warehouse = build_warehouse(snapshot, root / "build")
+    warehouse = build_warehouse(snapshot, root / "build", NO_UNIT_TESTS)
     return warehouse, planted
 
 

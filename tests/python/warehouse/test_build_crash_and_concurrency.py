@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 from support import loader_data as data
-from support.warehouse_fixtures import REPO, SAMPLE, dbt_env, run_dbt
+from support.warehouse_fixtures import NO_UNIT_TESTS, REPO, SAMPLE, dbt_env, run_dbt
 
 from ctdss.publish import publish
 
@@ -22,7 +22,7 @@ def _digest(path: Path) -> str:
 
 
 def _dbt_command() -> list[str]:
-    return [str(Path(sys.executable).with_name("dbt")), "build"]
+    return [str(Path(sys.executable).with_name("dbt")), "build", *NO_UNIT_TESTS]
 
 
 def _bi_reader(path: Path) -> subprocess.Popen:
@@ -72,7 +72,7 @@ def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stay
         assert build.returncode == -signal.SIGKILL
         assert _ask(reader) == answer  # the reader saw nothing change
         assert _digest(published) == digest
-        again = run_dbt(["build"], env, target)
+        again = run_dbt(["build", *NO_UNIT_TESTS], env, target)
         assert again.returncode == 0, again.stdout[-5000:]
         result = publish(work, published, tmp_path / "exports")
         assert result.tables["marts.fct_program_participation_annual"] > 0
@@ -109,5 +109,5 @@ def test_a_load_during_a_build_waits_or_fails_clearly_and_nothing_is_corrupted(b
     for kind in expected:
         assert con.execute(f"select count(distinct _load_id) from raw.{kind}").fetchone()[0] == 1, kind  # one load
     con.close()
-    final = run_dbt(["build"], env, target)
+    final = run_dbt(["build", *NO_UNIT_TESTS], env, target)
     assert final.returncode == 0, final.stdout[-5000:]
