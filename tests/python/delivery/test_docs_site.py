@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
-from support.browser import dump_dom, luminance, png_colours, screenshot, serve
+from support import browser
+from support.browser import luminance, png_colours, serve
 
 MART = "model.ctdss.fct_program_participation_monthly"
+# Each render starts a Chromium of its own (several seconds); the same page is rendered once for the module.
+dump_dom = functools.cache(browser.dump_dom)
+screenshot = functools.cache(browser.screenshot)
 
 
 @pytest.fixture(scope="module")
