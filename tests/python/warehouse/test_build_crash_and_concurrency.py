@@ -92,8 +92,11 @@ def test_a_load_during_a_build_waits_or_fails_clearly_and_nothing_is_corrupted(b
     target = tmp_path / "target"
     newer = tmp_path / "newer"
     shutil.copytree(SAMPLE, newer)
-    build = subprocess.Popen([*_dbt_command(), "--target-path", str(target)], cwd=REPO, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The racing build only has to hold the working file while the load starts: what one dataset feeds will do;
+    # the full build afterwards shows the warehouse still builds.
+    build = subprocess.Popen([*_dbt_command(), "--select", "source:socrata.program_annual+", "--target-path",
+                              str(target)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
     for line in build.stdout:
         if " START " in line:  # dbt holds the working file from here on
             break
