@@ -20,6 +20,17 @@ from ctdss.errors import UserError
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 POLL_SECONDS = 0.5
+# A local server's tables are small, so each query's cost is fixed overhead rather than rows. Compiling Java for
+# every plan (whole-stage and expression code generation, Janino) took about half the build time of the rpt_
+# models, whose suppression passes plan hundreds of operators; interpreting the same expressions over a few
+# thousand rows is faster. Adaptive execution re-plans after every shuffle stage, which costs more than it saves
+# at this size. The results are the same either way: these settings change how Spark runs a plan, not what it
+# computes. A cluster keeps its own defaults.
+SMALL_DATA_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.adaptive.enabled": "false",
+}
 STOP_TIMEOUT_SECONDS = 30.0
 
 
@@ -79,6 +90,7 @@ def command(server: SparkServer) -> list[str]:
         "spark.driver.bindAddress": server.host,
         # The sample is small: Spark's default of 200 shuffle partitions spends most of each query on overhead.
         "spark.sql.shuffle.partitions": "2",
+        **SMALL_DATA_CONF,
     }
     args = [str(spark_submit()), "--master", "local[2]", "--name", "ctdss-thrift-server"]
     args += ["--class", THRIFT_SERVER_CLASS]

@@ -45,3 +45,12 @@ def test_the_server_binds_one_address_and_keeps_its_files_in_its_folder(tmp_path
     assert any(a.startswith("spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName="
                             f"{tmp_path / 'metastore_db'};") for a in args)
     assert f"-Dderby.system.home={tmp_path}" in args
+
+
+def test_the_server_interprets_small_queries_rather_than_compiling_them(tmp_path: Path) -> None:
+    # Compiling Java for each plan and re-planning after each stage cost more than the sample's queries do.
+    pytest.importorskip("pyspark")
+    args = spark_server.command(SparkServer("127.0.0.1", 10123, tmp_path))
+    assert "spark.sql.codegen.wholeStage=false" in args
+    assert "spark.sql.codegen.factoryMode=NO_CODEGEN" in args
+    assert "spark.sql.adaptive.enabled=false" in args
