@@ -130,7 +130,7 @@ def test_every_fact_row_carries_its_lineage(built_warehouse: BuiltWarehouse):
 @pytest.mark.parametrize("relation", REPORTS)
 def test_a_masked_cell_shows_no_value_and_a_shown_cell_is_at_least_the_threshold(built_warehouse, relation):
     """What no_small_published_values leaves open: a masked row with a value, or a shown one with no lower bound
-    or a lower bound of 0 (a published 0 stands for 1 to 4)."""
+    or a lower bound of 0 (a published 0 stands for 0 to 4)."""
     value = PUBLISHED[relation]
     lower, upper = f"{value}_lower", f"{value}_upper"
     masked_with_values = built_warehouse.query(
