@@ -31,6 +31,8 @@ spark-down: ## Stop the Spark Thrift server that `make spark-up` started
 # there (so insert_overwrite replaces partitions of an existing table), then compares every mart and rpt_ table.
 # The Thrift server starts while DuckDB builds, and is stopped on every exit, failures included.
 spark-test: spark-setup ## Build the sample on Spark, run the dbt tests there and compare every mart with DuckDB
+	@# The Spark server's own tests need pyspark, which only this target installs: `make test` skips them.
+	$(BIN)/python -m pytest tests/python/spark -q -p no:cacheprovider
 	@CTDSS_SPARK_DIR=$(SPARK_TEST_DIR) $(BIN)/ctdss spark down >/dev/null
 	@rm -rf $(SPARK_TEST_DIR) $(SPARK_TEST_TARGET) && mkdir -p $(SPARK_TEST_DIR)
 	@set -euo pipefail; \
