@@ -107,12 +107,17 @@ def _month_text(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}-01T00:00:00.000"
 
 
+def _statewide_annual_count(p: Program, world: World, year: int) -> str:
+    """The published statewide count of a program's year: its annual count, restated where DSS restated it."""
+    return published(round(annual_count(p, world.monthly[p.code], year) * RESTATEMENT.get(year, 1.0)))
+
+
 def program_annual(ds: Dataset, world: World) -> Rows:
     return [
         {
             "program": spelling(ANNUAL_SPELLING[p.code], year),
             "year": str(year),
-            "count": published(round(annual_count(p, world.monthly[p.code], year) * RESTATEMENT.get(year, 1.0))),
+            "count": _statewide_annual_count(p, world, year),
         }
         for year in _years(ds)
         for p in PROGRAMS
@@ -172,7 +177,7 @@ def assistance_annual(ds: Dataset, world: World) -> Rows:
         {
             "assistance_type": spelling(ASSISTANCE_SPELLING[p.code], year),
             "year": str(year),
-            "count": published(round(annual_count(p, world.monthly[p.code], year) * RESTATEMENT.get(year, 1.0))),
+            "count": _statewide_annual_count(p, world, year),
         }
         for year in _years(ds)
         for p in PROGRAMS
