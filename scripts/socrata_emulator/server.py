@@ -4,7 +4,7 @@ Socrata portal (data.ct.gov) does, with faults that tests can inject. Standard l
 Routes:
 
 - `GET /api/views/{id}.json` -> the dataset's metadata.json.
-- `GET /api/catalog/v1` -> the Discovery API over the served datasets' metadata (support/socrata_catalogue.py),
+- `GET /api/catalog/v1` -> the Discovery API over the served datasets' metadata (socrata_emulator/catalogue.py),
   for the domain `SocrataEmulator.domain` (127.0.0.1 unless set).
 - `GET /resource/{id}.json` with the SoQL parameters a loader sends:
   - `$select`: `*` (every non-system field; every field with `$$exclude_system_fields=false`), `:id,*`
@@ -48,10 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-try:
-    from support import socrata_catalogue
-except ImportError:  # imported as a top-level module: scripts/bench puts tests/python/support itself on sys.path
-    import socrata_catalogue  # type: ignore[no-redef]
+from socrata_emulator import catalogue as socrata_catalogue
 
 __all__ = [
     "DEFAULT_LIMIT",
