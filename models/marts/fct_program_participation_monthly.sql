@@ -10,7 +10,7 @@ with
 
 participation_bounded as (
 
-    select * from {{ ref('int_participation_bounded') }}
+    select * from {{ ref('int_program_monthly_bounded') }}
 
 ),
 
