@@ -61,7 +61,7 @@ build: refresh ## Set up, build and publish the warehouse from the live portal (
 LINT_DB := target/lint/lint.duckdb
 
 lint: setup ## ruff over Python, sqlfluff over models, macros and tests
-	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff check scripts tests bench
 	@mkdir -p $(dir $(LINT_DB))
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 

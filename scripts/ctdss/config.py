@@ -106,8 +106,7 @@ def dbt_target_path() -> Path:
 
 def state_dir() -> Path:
     """Where the state of the last successful build is kept: $CTDSS_STATE_DIR, default warehouse/state."""
-    value = os.environ.get("CTDSS_STATE_DIR")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "state"
+    return _path("CTDSS_STATE_DIR", PROJECT_ROOT / "warehouse" / "state")
 
 
 def dbt_log_dir() -> Path:

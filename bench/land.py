@@ -4,7 +4,7 @@ Lands the given datasets with the project's loader (`ctdss.loader.load`) from a 
 a DuckDB file, and prints one JSON object: rows landed, seconds inside `load()` (connect, contract, read,
 validate, swap, audit), and the process's own figures.
 
-    python scripts/bench/land.py --registry R --db D (--snapshot DIR | --portal URL) [--dataset ID ...]
+    python bench/land.py --registry R --db D (--snapshot DIR | --portal URL) [--dataset ID ...]
         [--page-size N] [--force]
 """
 
@@ -31,28 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=50_000)
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--full", action="store_true")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE",
-        help="a DuckDB setting applied to the loader's connection (to measure a proposed loader change)",
-    )
     args = parser.parse_args(argv)
 
-    from ctdss import warehouse
     from ctdss.errors import UserError
     from ctdss.loader import load
     from ctdss.registry import load_registry
-
-    if args.set:
-        settings = [item.split("=", 1) for item in args.set]
-        connect = warehouse.connect
-
-        def connect_with_settings(db_path, timeout=None):
-            con = connect(db_path, timeout)
-            for name, value in settings:
-                con.execute(f"set {name} = {warehouse.ql(value)}")
-            return con
-
-        warehouse.connect = connect_with_settings
 
     try:
         registry = load_registry(args.registry)

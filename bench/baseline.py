@@ -2,10 +2,10 @@
 
 What a first attempt at a Socrata-to-DuckDB loader usually looks like: sodapy's default `Socrata.get_all()`
 (pages of 1,000 rows, no `$order`), every row into a pandas DataFrame, then DuckDB row inserts
-(`executemany`). pandas is installed only for the benchmark (scripts/bench/requirements-baseline.txt), into
+(`executemany`). pandas is installed only for the benchmark (bench/requirements-baseline.txt), into
 a separate venv, never into the project's dependencies.
 
-    <baseline venv>/bin/python scripts/bench/baseline.py --portal http://127.0.0.1:PORT --dataset ID --db PATH
+    <baseline venv>/bin/python bench/baseline.py --portal http://127.0.0.1:PORT --dataset ID --db PATH
 
 Prints one JSON object: rows, seconds (all three steps) and the time of each step.
 """
