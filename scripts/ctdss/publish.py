@@ -8,12 +8,13 @@ one and renames it into place (an atomic replace on POSIX), so:
 - a fresh reader sees either the old file or the new one, never a half-written one;
 - a failed publish leaves the old file as it was.
 
-`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) rewrites only the tables
-whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build` keeps) differs from the
-one they were published with: the new file starts as a copy of the published one, and the exports of the tables
-kept are hard links to the previous exports. What was published with which stamp is recorded beside the state
-(`published.json`), with the identity of the published file it describes, so a published file replaced by
-anything else is published again in full.
+`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) writes again only the
+exports of the tables whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build`
+keeps) differs from the one they were published with: the exports of the tables kept are hard links to the
+previous exports. The file itself is always written whole, since a copy of it with tables replaced would keep
+the space of the old ones. What was published with which stamp is recorded beside the state (`published.json`),
+with the identity of the published file it describes, so a published file replaced by anything else is
+published again in full.
 
 The file is written with DuckDB storage version v1.0.0 (on-disk format 64), which DuckDB 0.10.x, 1.0 and every
 later release can open, so BI tools that bundle an older DuckDB can read it. Exports (Parquet and CSV of every
@@ -138,36 +139,22 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment
     return con.execute(f"select count(*) from {target}").fetchone()[0]
 
 
-def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, published_db: Path,
-                tables: list[tuple[str, str, str | None]], reuse: set[str]) -> tuple[dict[str, int], bool]:
-    """Write the new published file at `temp`: a copy of the published one when tables are kept from it."""
-    if reuse:
-        shutil.copyfile(published_db, temp)
-        con.execute(f"attach {_lit(temp)} as pub")
-        wanted = {f"{s}.{t}" for s, t, _ in tables}
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
-        ).fetchall():
-            if f"{schema}.{table}" not in reuse or f"{schema}.{table}" not in wanted:
-                con.execute(f"drop table pub.{_q(schema)}.{_q(table)}")
-    else:
-        con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
+def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[str, str, str | None]]
+                ) -> tuple[dict[str, int], bool]:
+    """Write the new published file at `temp`, whole. Always from the working file, never by editing a copy of
+    the published one: DuckDB does not give back the space of a dropped table, so such a copy would grow by the
+    size of the tables rewritten at every refresh."""
+    con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema if not exists pub.{_q(schema)}")
-    counts: dict[str, int] = {}
-    for schema, table, comment in tables:
-        name = f"{schema}.{table}"
-        if name in reuse:
-            counts[name] = con.execute(f"select count(*) from pub.{_q(schema)}.{_q(table)}").fetchone()[0]
-        else:
-            counts[name] = _copy_table(con, schema, table, comment)
+    counts = {f"{schema}.{table}": _copy_table(con, schema, table, comment) for schema, table, comment in tables}
     synthetic = _write_publication(con, tables)
     return counts, synthetic
 
 
 def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[str, str] | None = None) -> PublishResult:
-    """Publish the working file's marts and reports. With `built` (each relation's build stamp), tables whose
-    stamp is the one they were last published with are kept from the published file instead of copied again."""
+    """Publish the working file's marts and reports. With `built` (each relation's build stamp), the exports of
+    the tables whose stamp is the one they were last published with are kept instead of written again."""
     work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
     published_db.parent.mkdir(parents=True, exist_ok=True)
     temp = published_db.with_name(f".{published_db.name}.tmp-{os.getpid()}")
@@ -180,7 +167,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
             raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
                             f"`make build` to build them, then publish.")
         reuse = _reusable(published_db, exports_dir, built, tables)
-        counts, synthetic = _write_file(con, temp, published_db, tables, reuse)
+        counts, synthetic = _write_file(con, temp, tables)
         con.execute("detach pub")
         con.execute("detach work")
     except BaseException:
