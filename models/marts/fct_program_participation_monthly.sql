@@ -31,10 +31,10 @@ final as (
 ),
 
 -- An incremental run rebuilds whole months: the last refresh_window_months months already in the table
--- (DSS revises a month for three months after publication), any newer month, and any older month whose rows
--- were landed again by another load (a full re-pull, or a republication), so that the table always equals a
--- rebuild from the raw rows. The strategy (see the macro replace_partitions_config) replaces every row of those
--- months. An empty table rebuilds everything.
+-- (DSS revises a month for three months after publication), any newer month, and any older month whose
+-- rows were landed again by another load (a full re-pull, or a republication), so that the table always
+-- equals a rebuild from the raw rows. The strategy (see the macro replace_partitions_config) replaces every
+-- row of those months. An empty table rebuilds everything.
 {% if is_incremental() %}
 
     refresh_window as (
