@@ -10,12 +10,17 @@ STAMP  := $(VENV)/.installed
 export CTDSS_DB ?= warehouse/ct_dss.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# The state of the last successful build (dbt artifacts), against which `make refresh` selects what to build.
+export CTDSS_STATE_DIR ?= warehouse/state
 SAMPLE := data/sample
+# Extra arguments for the loader in `make refresh` and `make build`, e.g. LOAD_ARGS="--snapshot DIR".
+LOAD_ARGS ?=
 
 # Fragments for the delivery (publish, docs, report) and benchmark targets.
 -include mk/*.mk
 
-.PHONY: help setup sample load load-sample demo build dbt-build test lint docs publish report bench clean
+.PHONY: help setup sample load load-sample demo build refresh dbt-build dbt-refresh test lint docs publish \
+	report bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,21 +39,29 @@ load-sample: setup ## Land the bundled synthetic sample in the raw schema
 	$(BIN)/ctdss load --snapshot $(SAMPLE)
 
 load: setup ## Land the live datasets from data.ct.gov in the raw schema
-	$(BIN)/ctdss load
+	$(BIN)/ctdss load $(LOAD_ARGS)
 
-dbt-build: setup ## Run dbt build (seeds, models, snapshots, tests) on the warehouse
+dbt-build: setup ## Run dbt build on everything (seeds, models, snapshots, tests); keep its state for refreshes
 	@mkdir -p $(dir $(CTDSS_DB))
-	$(BIN)/dbt build || { $(BIN)/ctdss unmapped; exit 1; }
+	$(BIN)/ctdss build --full || { $(BIN)/ctdss unmapped; exit 1; }
+
+dbt-refresh: setup ## dbt build of only what changed since the last build (everything on a first build)
+	@mkdir -p $(dir $(CTDSS_DB))
+	$(BIN)/ctdss build || { $(BIN)/ctdss unmapped; exit 1; }
 
 demo: load-sample dbt-build lineage publish ## Set up, build and publish the warehouse offline from the synthetic sample
 
-build: load dbt-build lineage publish ## Set up, build and publish the warehouse from the live portal
+# Land what changed, build only the nodes downstream of what was landed or edited, publish what was rebuilt.
+refresh: load dbt-refresh lineage ## Land, build and publish only what changed since the last build (from the portal)
+	$(BIN)/ctdss publish --changed
+
+build: refresh ## Set up, build and publish the warehouse from the live portal (a refresh once built)
 
 # sqlfluff renders models with dbt, which opens a DuckDB file: lint against a scratch one, never the warehouse.
 LINT_DB := target/lint/lint.duckdb
 
 lint: setup ## ruff over Python, sqlfluff over models, macros and tests
-	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff check scripts tests bench
 	@mkdir -p $(dir $(LINT_DB))
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 

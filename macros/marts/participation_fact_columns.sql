@@ -1,4 +1,4 @@
-{#- The columns every participation fact carries after its keys, from int_participation_bounded: the count as
+{#- The columns every participation fact carries after its keys, from their kind's bounded model: the count as
     published with its bounds, the methodology flags and the lineage. One list, so the facts cannot drift apart. -#}
 
 {% macro participation_fact_columns(relation=none) -%}

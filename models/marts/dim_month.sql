@@ -6,7 +6,7 @@ participation_bounded as (
 
 ),
 
--- Every month of every calendar year from the first to the last year with published data (100 years at most).
+-- Every month of every calendar year from the first to the last year with published data (200 years at most).
 year_range as (
 
     select
@@ -20,7 +20,7 @@ year_range as (
 
 month_offsets as (
 
-    {{ dbt.generate_series(1200) }}
+    {{ dbt.generate_series(2400) }}
 
 ),
 

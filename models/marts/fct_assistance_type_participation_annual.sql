@@ -2,7 +2,7 @@ with
 
 participation_bounded as (
 
-    select * from {{ ref('int_participation_bounded') }}
+    select * from {{ ref('int_assistance_annual_bounded') }}
 
 ),
 

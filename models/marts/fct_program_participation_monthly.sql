@@ -10,7 +10,7 @@ with
 
 participation_bounded as (
 
-    select * from {{ ref('int_participation_bounded') }}
+    select * from {{ ref('int_program_monthly_bounded') }}
 
 ),
 
@@ -31,8 +31,10 @@ final as (
 ),
 
 -- An incremental run rebuilds whole months: the last refresh_window_months months already in the table
--- (DSS revises a month for three months after publication) and any newer month. The strategy (see the macro
--- replace_partitions_config) replaces every row of those months. An empty table rebuilds everything.
+-- (DSS revises a month for three months after publication), any newer month, and any older month whose
+-- rows were landed again by another load (a full re-pull, or a republication), so that the table always
+-- equals a rebuild from the raw rows. The strategy (see the macro replace_partitions_config) replaces every
+-- row of those months. An empty table rebuilds everything.
 {% if is_incremental() %}
 
     refresh_window as (
@@ -47,6 +49,29 @@ final as (
 
     ),
 
+    built_loads as (
+
+        select distinct
+            month_start_date,
+            load_id
+
+        from {{ this }}
+
+    ),
+
+    relanded_months as (
+
+        select distinct final.month_start_date
+
+        from final
+        left join built_loads
+            on
+                final.month_start_date = built_loads.month_start_date
+                and final.load_id = built_loads.load_id
+        where built_loads.load_id is null
+
+    ),
+
     windowed as (
 
         select final.*
@@ -56,6 +81,7 @@ final as (
         where
             refresh_window.refresh_from_date is null
             or final.month_start_date >= refresh_window.refresh_from_date
+            or final.month_start_date in (select relanded_months.month_start_date from relanded_months)
 
     )
 

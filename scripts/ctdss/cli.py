@@ -73,10 +73,17 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
+    build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all")
+    build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
+    build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
+
     publish = sub.add_parser("publish", help="publish the marts to the read-only file BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
     publish.add_argument("--out", type=Path, help="the published DuckDB file")
     publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
+    publish.add_argument("--changed", action="store_true",
+                         help="rewrite only the tables the last build rewrote (the others are kept from the "
+                              "published file)")
 
     lineage = sub.add_parser("lineage", help="trace every column to its portal field; write marts.column_lineage")
     lineage.add_argument("--manifest", type=Path,
@@ -195,13 +202,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from ctdss.build import build
+
+    print(build(config.warehouse_path(), args.state or config.state_dir(), full=args.full))
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from ctdss import publish
+    from ctdss.build import read_relations
 
     result = publish.publish(
         args.db or config.warehouse_path(),
         args.out or config.published_path(),
         args.exports or config.exports_dir(),
+        built=read_relations(config.state_dir()) if args.changed else None,
     )
     print(result)
     return 0
@@ -239,6 +255,7 @@ COMMANDS = {
     "unmapped": cmd_unmapped,
     "discover": cmd_discover,
     "inspect": cmd_inspect,
+    "build": cmd_build,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,

@@ -102,3 +102,20 @@ def dbt_target_path() -> Path:
     target/. Read here so `ctdss lineage` and `ctdss unmapped` follow a build that was sent elsewhere."""
     value = os.environ.get("DBT_TARGET_PATH")
     return Path(value).resolve() if value else PROJECT_ROOT / "target"
+
+
+def state_dir() -> Path:
+    """Where the state of the last successful build is kept: $CTDSS_STATE_DIR, default warehouse/state."""
+    return _path("CTDSS_STATE_DIR", PROJECT_ROOT / "warehouse" / "state")
+
+
+def dbt_log_dir() -> Path:
+    """dbt's log folder: $DBT_LOG_PATH (dbt's own setting), default logs/ under the project."""
+    value = os.environ.get("DBT_LOG_PATH")
+    return Path(value) if value else PROJECT_ROOT / "logs"
+
+
+def dbt_profiles_dir() -> Path:
+    """Where profiles.yml is: $DBT_PROFILES_DIR (dbt's own setting), default the project (it is committed)."""
+    value = os.environ.get("DBT_PROFILES_DIR")
+    return Path(value) if value else PROJECT_ROOT

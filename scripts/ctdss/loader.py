@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ctdss.contract import Contract, check_contract, vintage
+from ctdss.contract import Contract, Stamp, check_contract, vintage
 from ctdss.errors import UserError
 from ctdss.landing import Pull, land_dataset, no_rows, refresh_label, window_start
 from ctdss.progress import NoProgress, ProgressSink
 from ctdss.registry import Dataset, RefreshMode, Registry
-from ctdss.sources import Source
+from ctdss.sources import AlreadyLanded, Source
 from ctdss.warehouse import AuditEntry, Status, ensure_schema, last_loaded, ql, session, utcnow, write_audit
 
 UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its vintage is the one last loaded
@@ -45,6 +45,20 @@ class Outcome:
     @property
     def rows_per_second(self) -> float:
         return self.rows_landed / self.seconds if self.seconds > 0 else 0.0
+
+
+def _already_landed(datasets: list[Dataset], db_path: Path, lock_timeout: float | None, force: bool) -> AlreadyLanded:
+    """Whether a dataset's metadata shows the vintage last landed (never with `force`, which lands all again)."""
+    if force:
+        return lambda ds, meta: False
+    with session(db_path, lock_timeout) as con:
+        landed = {(ds.id, stamp): last_loaded(con, ds, stamp) for ds in datasets for stamp in Stamp}
+
+    def unchanged(ds: Dataset, meta: dict) -> bool:
+        dated = vintage(meta)
+        return dated is not None and landed.get((ds.id, dated.stamp)) == dated.at
+
+    return unchanged
 
 
 def new_load_id(now: datetime) -> str:
@@ -77,7 +91,7 @@ def load(
         if ds not in datasets:
             progress.absent(ds, source.description)
     run = _Run(registry, source, Path(db_path), lock_timeout, new_load_id(now), now, progress)
-    refused = source.preflight(datasets, registry.path)
+    refused = source.preflight(datasets, registry.path, _already_landed(datasets, Path(db_path), lock_timeout, force))
     outcomes: list[Outcome] = []
     for ds in datasets:
         if refused:

@@ -31,6 +31,7 @@ from ctdss.contract import Vintage, vintage
 from ctdss.errors import LoadFailure, UserError
 from ctdss.landing import check_row_keys
 from ctdss.registry import Dataset
+from ctdss.sources import AlreadyLanded
 from ctdss.transport import DeadlineMissed, PortalHTTP, WatchedAdapter
 
 RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})
@@ -319,7 +320,7 @@ class PortalSource:
         """True: whether the portal has a dataset is only known by reading it, which fails naming it if not."""
         return True
 
-    def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
+    def preflight(self, datasets: list[Dataset], registry_path: Path, landed: AlreadyLanded) -> str | None:
         """None: a portal is checked dataset by dataset as it is pulled, since checking first would pull twice."""
         return None
 

@@ -8,6 +8,14 @@ one and renames it into place (an atomic replace on POSIX), so:
 - a fresh reader sees either the old file or the new one, never a half-written one;
 - a failed publish leaves the old file as it was.
 
+`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) writes again only the
+exports of the tables whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build`
+keeps) differs from the one they were published with: the exports of the tables kept are hard links to the
+previous exports. The file itself is always written whole, since a copy of it with tables replaced would keep
+the space of the old ones. What was published with which stamp is recorded beside the state (`published.json`),
+with the identity of the published file it describes, so a published file replaced by anything else is
+published again in full.
+
 The file is written with DuckDB storage version v1.0.0 (on-disk format 64), which DuckDB 0.10.x, 1.0 and every
 later release can open, so BI tools that bundle an older DuckDB can read it. Exports (Parquet and CSV of every
 table, with a manifest) are written to a new folder that then replaces the old one.
@@ -24,13 +32,15 @@ from pathlib import Path
 
 import duckdb
 
-from ctdss.config import lock_timeout_seconds
+from ctdss.build import read_relations
+from ctdss.config import lock_timeout_seconds, state_dir
 from ctdss.errors import UserError
 from ctdss.warehouse import qi as _q
 from ctdss.warehouse import ql as _lit
 from ctdss.warehouse import wait_for_lock
 
 PUBLISHED_SCHEMAS = ("marts", "reporting")
+RECORD_FILE = "published.json"
 STORAGE_VERSION = "v1.0.0"
 PUBLICATION_TABLE = "publication"
 PUBLICATION_COLUMNS = {
@@ -49,12 +59,14 @@ class PublishResult:
     tables: dict[str, int]
     size_bytes: int
     is_synthetic: bool
+    kept: int = 0
 
     def __str__(self) -> str:
         rows = sum(self.tables.values())
         label = " (SYNTHETIC sample)" if self.is_synthetic else ""
-        return (f"Published {len(self.tables)} tables ({rows:,} rows, {self.size_bytes / 1e6:.1f} MB){label} to "
-                f"{self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
+        kept = f", {self.kept} of them unchanged since the last publication" if self.kept else ""
+        return (f"Published {len(self.tables)} tables ({rows:,} rows, {self.size_bytes / 1e6:.1f} MB){label}{kept} "
+                f"to {self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
 
 
 def _attach_work(con: duckdb.DuckDBPyConnection, work_db: Path) -> None:
@@ -91,7 +103,58 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(work_db: Path, published_db: Path, exports_dir: Path) -> PublishResult:
+def _file_identity(path: Path) -> list[int] | None:
+    if not path.exists():
+        return None
+    st = path.stat()
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _reusable(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
+              tables: list[tuple[str, str, str | None]]) -> set[str]:
+    """The tables whose published copy is from the build that last wrote them (none without a usable record)."""
+    if built is None:
+        return set()
+    try:
+        record = json.loads((state_dir() / RECORD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if record.get("file") != _file_identity(published_db) or record.get("exports") != str(exports_dir):
+        return set()
+    published = record.get("tables") or {}
+    return {f"{s}.{t}" for s, t, _ in tables if built.get(f"{s}.{t}") and published.get(f"{s}.{t}") ==
+            built[f"{s}.{t}"]}
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
+    target = f"pub.{_q(schema)}.{_q(table)}"
+    con.execute(f"create or replace table {target} as select * from work.{_q(schema)}.{_q(table)}")
+    if comment:
+        con.execute(f"comment on table {target} is {_lit(comment)}")
+    for column, column_comment in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'work' "
+        "and schema_name = ? and table_name = ? and comment is not null", [schema, table]
+    ).fetchall():
+        con.execute(f"comment on column {target}.{_q(column)} is {_lit(column_comment)}")
+    return con.execute(f"select count(*) from {target}").fetchone()[0]
+
+
+def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[str, str, str | None]]
+                ) -> tuple[dict[str, int], bool]:
+    """Write the new published file at `temp`, whole. Always from the working file, never by editing a copy of
+    the published one: DuckDB does not give back the space of a dropped table, so such a copy would grow by the
+    size of the tables rewritten at every refresh."""
+    con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f"create schema if not exists pub.{_q(schema)}")
+    counts = {f"{schema}.{table}": _copy_table(con, schema, table, comment) for schema, table, comment in tables}
+    synthetic = _write_publication(con, tables)
+    return counts, synthetic
+
+
+def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[str, str] | None = None) -> PublishResult:
+    """Publish the working file's marts and reports. With `built` (each relation's build stamp), the exports of
+    the tables whose stamp is the one they were last published with are kept instead of written again."""
     work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
     published_db.parent.mkdir(parents=True, exist_ok=True)
     temp = published_db.with_name(f".{published_db.name}.tmp-{os.getpid()}")
@@ -103,22 +166,8 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path) -> PublishResu
         if not tables:
             raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
                             f"`make build` to build them, then publish.")
-        con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
-        counts: dict[str, int] = {}
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema pub.{_q(schema)}")
-        for schema, table, comment in tables:
-            target = f"pub.{_q(schema)}.{_q(table)}"
-            con.execute(f"create table {target} as select * from work.{_q(schema)}.{_q(table)}")
-            if comment:
-                con.execute(f"comment on table {target} is {_lit(comment)}")
-            for column, column_comment in con.execute(
-                "select column_name, comment from duckdb_columns() where database_name = 'work' "
-                "and schema_name = ? and table_name = ? and comment is not null", [schema, table]
-            ).fetchall():
-                con.execute(f"comment on column {target}.{_q(column)} is {_lit(column_comment)}")
-            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        synthetic = _write_publication(con, tables)
+        reuse = _reusable(published_db, exports_dir, built, tables)
+        counts, synthetic = _write_file(con, temp, tables)
         con.execute("detach pub")
         con.execute("detach work")
     except BaseException:
@@ -129,8 +178,22 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path) -> PublishResu
     _fsync(temp)
     os.replace(temp, published_db)
     _fsync(published_db.parent)
-    _export(published_db, exports_dir)
-    return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic)
+    _export(published_db, exports_dir, reuse)
+    _record(published_db, exports_dir, built, tables)
+    return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic, len(reuse))
+
+
+def _record(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
+            tables: list[tuple[str, str, str | None]]) -> None:
+    """What was published with which build stamp, for the next `publish --changed`."""
+    stamps = built if built is not None else read_relations(state_dir())
+    record = {"file": _file_identity(published_db), "exports": str(exports_dir),
+              "tables": {f"{s}.{t}": stamps.get(f"{s}.{t}") for s, t, _ in tables}}
+    path = state_dir() / RECORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{RECORD_FILE}.tmp-{os.getpid()}")
+    temp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    os.replace(temp, path)
 
 
 def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, str | None]]) -> bool:
@@ -168,12 +231,14 @@ def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, s
     return bool(row[0])
 
 
-def _export(published_db: Path, exports_dir: Path) -> None:
-    """Parquet and CSV of every published table, with manifest.json; the folder is replaced as a whole."""
+def _export(published_db: Path, exports_dir: Path, reuse: set[str] = frozenset()) -> None:
+    """Parquet and CSV of every published table, with manifest.json; the folder is replaced as a whole. The
+    files of a table kept from the last publication are hard links to its previous files."""
     exports_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = exports_dir.with_name(f".{exports_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    previous = _previous_exports(exports_dir) if reuse else {}
     con = duckdb.connect(str(published_db), read_only=True)
     try:
         manifest: dict = {"published_file": str(published_db), "tables": []}
@@ -190,20 +255,12 @@ def _export(published_db: Path, exports_dir: Path) -> None:
         for schema, table in con.execute(
             "select schema_name, table_name from duckdb_tables() order by 1, 2"
         ).fetchall():
-            relation = f"{_q(schema)}.{_q(table)}"
             base = f"{schema}.{table}"
-            con.execute(f"copy {relation} to {_lit(staging / (base + '.parquet'))} (format parquet)")
-            con.execute(f"copy {relation} to {_lit(staging / (base + '.csv'))} (format csv, header true)")
-            columns = con.execute(
-                "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-                "order by column_index", [schema, table]).fetchall()
-            manifest["tables"].append({
-                "name": base,
-                "rows": con.execute(f"select count(*) from {relation}").fetchone()[0],
-                "columns": [{"name": c, "type": t} for c, t in columns],
-                "files": {kind: {"path": f"{base}.{kind}", "bytes": (staging / f"{base}.{kind}").stat().st_size}
-                          for kind in ("parquet", "csv")},
-            })
+            entry = previous.get(base) if base in reuse else None
+            if entry is not None and _link_files(exports_dir, staging, entry):
+                manifest["tables"].append(entry)
+            else:
+                manifest["tables"].append(_export_table(con, staging, schema, table))
     finally:
         con.close()
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -212,3 +269,38 @@ def _export(published_db: Path, exports_dir: Path) -> None:
         os.replace(exports_dir, old)
     os.replace(staging, exports_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _export_table(con: duckdb.DuckDBPyConnection, staging: Path, schema: str, table: str) -> dict:
+    relation = f"{_q(schema)}.{_q(table)}"
+    base = f"{schema}.{table}"
+    con.execute(f"copy {relation} to {_lit(staging / (base + '.parquet'))} (format parquet)")
+    con.execute(f"copy {relation} to {_lit(staging / (base + '.csv'))} (format csv, header true)")
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+        "order by column_index", [schema, table]).fetchall()
+    return {
+        "name": base,
+        "rows": con.execute(f"select count(*) from {relation}").fetchone()[0],
+        "columns": [{"name": c, "type": t} for c, t in columns],
+        "files": {kind: {"path": f"{base}.{kind}", "bytes": (staging / f"{base}.{kind}").stat().st_size}
+                  for kind in ("parquet", "csv")},
+    }
+
+
+def _previous_exports(exports_dir: Path) -> dict[str, dict]:
+    try:
+        manifest = json.loads((exports_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {t["name"]: t for t in manifest.get("tables", []) if isinstance(t, dict) and "name" in t}
+
+
+def _link_files(exports_dir: Path, staging: Path, entry: dict) -> bool:
+    """Hard-link a kept table's previous export files into the new folder; False if any is missing."""
+    files = [f["path"] for f in (entry.get("files") or {}).values()]
+    if not files or not all((exports_dir / name).is_file() for name in files):
+        return False
+    for name in files:
+        os.link(exports_dir / name, staging / name)
+    return True

@@ -22,7 +22,7 @@ from ctdss.errors import UserError
 from ctdss.landing import check_row_keys
 from ctdss.progress import ProgressSink
 from ctdss.registry import Dataset
-from ctdss.sources import Source
+from ctdss.sources import AlreadyLanded, Source
 
 
 class SnapshotSource:
@@ -115,15 +115,19 @@ class SnapshotSource:
             )
         return files
 
-    def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
+    def preflight(self, datasets: list[Dataset], registry_path: Path, landed: AlreadyLanded) -> str | None:
         """The first problem in the snapshot's datasets (metadata, contract, files, row fields), or None. A
         snapshot is one publication: all of it is checked before any of it lands, so a bad file never leaves the
-        warehouse with some datasets from the new vintage and some from the old."""
+        warehouse with some datasets from the new vintage and some from the old. A dataset whose vintage is the
+        one already landed is skipped by the load, so its files are not read."""
         scratch = duckdb.connect()
         try:
             for ds in datasets:
                 try:
-                    contract = check_contract(ds, self.metadata(ds), registry_path)
+                    meta = self.metadata(ds)
+                    if landed(ds, meta):
+                        continue
+                    contract = check_contract(ds, meta, registry_path)
                     check_row_keys(scratch, ds, self.fetch(ds, None, self.root, lambda n: None), contract.served)
                 except UserError as exc:
                     return str(exc)

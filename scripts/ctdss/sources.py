@@ -16,6 +16,9 @@ import duckdb
 from ctdss.contract import Vintage
 from ctdss.registry import Dataset
 
+AlreadyLanded = Callable[[Dataset, dict], bool]
+"""Whether a dataset's metadata (as /api/views/{id}.json gives it) shows the vintage last landed."""
+
 
 class Source(Protocol):
     description: str
@@ -41,8 +44,9 @@ class Source(Protocol):
         with each file's row count."""
         ...
 
-    def preflight(self, datasets: list[Dataset], registry_path: Path) -> str | None:
-        """The first problem that refuses the whole load before any dataset lands, or None."""
+    def preflight(self, datasets: list[Dataset], registry_path: Path, landed: AlreadyLanded) -> str | None:
+        """The first problem that refuses the whole load before any dataset lands, or None. `landed` says
+        whether a dataset's metadata shows the vintage already landed: such a dataset will be skipped."""
         ...
 
     def confirm_vintage(self, ds: Dataset, before: Vintage | None) -> None:

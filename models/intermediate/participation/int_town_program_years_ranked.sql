@@ -1,8 +1,24 @@
 with
 
+town_program_annual as (
+
+    select * from {{ ref('int_town_program_annual_bounded') }}
+
+),
+
+town_assistance_annual as (
+
+    select * from {{ ref('int_town_assistance_annual_bounded') }}
+
+),
+
+-- The kinds whose registry series is town_program_annual, each from its own bounded model (not the view over
+-- every kind), so that the publications of other kinds do not rebuild the series.
 participation_bounded as (
 
-    select * from {{ ref('int_participation_bounded') }}
+    select * from town_program_annual
+    union all
+    select * from town_assistance_annual
 
 ),
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from support.socrata_emulator import SocrataEmulator
+
+from socrata_emulator import SocrataEmulator
 
 
 def meta(ds_id: str, name: str, tags: list[str], fields: list[str], rows_updated_at: int = 1_710_338_722) -> dict:

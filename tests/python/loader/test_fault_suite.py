@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from support import loader_data as data
-from support.socrata_emulator import SocrataEmulator
 
 from ctdss.loader import load
 from ctdss.portal import PortalSource, RetryPolicy
 from ctdss.publish import publish
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
+from socrata_emulator import SocrataEmulator
 
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05, connect_timeout=0.5, read_timeout=1.0,
                    request_deadline=1.5, dataset_deadline=60.0)

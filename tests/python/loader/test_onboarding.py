@@ -8,12 +8,12 @@ import shutil
 
 import pytest
 import yaml
-from support.socrata_emulator import SocrataEmulator
 
 from ctdss.cli import main
 from ctdss.config import REGISTRY_PATH
 from ctdss.portal import PortalSource, RetryPolicy
 from ctdss.registry import load_registry
+from socrata_emulator import SocrataEmulator
 
 TAG = "dss enrollment counts"
 TOA = "g7bd-zbqw"  # town x type of assistance x month

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 from sodapy import Socrata
-from support.socrata_emulator import MAX_LIMIT, SocrataEmulator, write_snapshot
+
+from socrata_emulator import MAX_LIMIT, SocrataEmulator, write_snapshot
 
 DS, OTHER = "abcd-1234", "wxyz-9876"
 PROGRAMS = ("SNAP", "HUSKY A", "TFA", "FOOD AND CASH")

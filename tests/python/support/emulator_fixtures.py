@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from support import loader_data
-from support.socrata_emulator import SocrataEmulator
+
+from socrata_emulator import SocrataEmulator
 
 __all__ = ["loaded_portal", "sample_dir", "socrata_emulator"]
 

@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 
 import duckdb
-from support.socrata_emulator import write_snapshot
 
 from ctdss.registry import Dataset, load_registry
+from socrata_emulator import write_snapshot
 
 ANNUAL, TOWN, MONTHLY = "chu7-5rrv", "gjf6-ig4b", "sx77-vjbh"
 ROWS_UPDATED_AT = 1_700_000_000

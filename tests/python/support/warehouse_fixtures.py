@@ -33,6 +33,7 @@ __all__ = [
     "SAMPLE",
     "BuiltWarehouse",
     "build_warehouse",
+    "build_with_state",
     "built_warehouse",
     "copy_warehouse",
     "generated_docs",
@@ -118,6 +119,7 @@ class BuiltWarehouse:
     env: dict[str, str]
     build_seconds: float
     build: subprocess.CompletedProcess[str] = field(repr=False)
+    state: Path | None = None  # the build state `ctdss build` kept, when it built the warehouse
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_dbt(args, self.env, self.target)
@@ -148,10 +150,25 @@ def build_warehouse(snapshot: Path, workdir: Path, build_args: Sequence[str] = (
     return BuiltWarehouse(db, target, env, time.perf_counter() - started, build)
 
 
+def build_with_state(snapshot: Path, workdir: Path) -> BuiltWarehouse:
+    """Land `snapshot` into a new DuckDB file and build it with `ctdss build --full` (dbt build, plus the build
+    state a later `ctdss build` refreshes against, under workdir/state)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db, target, state = workdir / "ct_dss.duckdb", workdir / "target", workdir / "state"
+    env = dbt_env(db)
+    env.update(CTDSS_STATE_DIR=str(state), DBT_TARGET_PATH=str(target))
+    land_snapshot(snapshot, db)
+    started = time.perf_counter()
+    build = subprocess.run([_console_script("ctdss"), "build", "--full"], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=DBT_TIMEOUT_S)
+    return BuiltWarehouse(db, target, env, time.perf_counter() - started, build, state)
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    """The bundled sample, landed and built once per test session. Fails if the build fails."""
-    warehouse = build_warehouse(SAMPLE, tmp_path_factory.mktemp("warehouse"))
+    """The bundled sample, landed and built once per test session, with its build state (`ctdss build`, so a
+    refresh can start from a copy of it). Fails if the build fails."""
+    warehouse = build_with_state(SAMPLE, tmp_path_factory.mktemp("warehouse"))
     if warehouse.build.returncode != 0:
         pytest.fail(f"dbt build on the bundled sample failed:\n{warehouse.build.stdout[-20000:]}")
     return warehouse

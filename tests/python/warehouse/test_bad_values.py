@@ -127,9 +127,10 @@ def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(
     assert "seeds/town_aliases.csv" in paragraph and "seeds/program_aliases.csv" in paragraph
 
 
-def test_make_runs_the_explanation_when_dbt_build_fails():
-    recipe = subprocess.run(["make", "-n", "dbt-build"], cwd=REPO, capture_output=True, text=True, check=True)
-    assert "dbt build || { .venv/bin/ctdss unmapped; exit 1; }" in recipe.stdout
+@pytest.mark.parametrize(("target", "build"), [("dbt-build", "ctdss build --full"), ("dbt-refresh", "ctdss build")])
+def test_make_runs_the_explanation_when_dbt_build_fails(target: str, build: str):
+    recipe = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
+    assert f".venv/bin/{build} || {{ .venv/bin/ctdss unmapped; exit 1; }}" in recipe.stdout
 
 
 @pytest.fixture(scope="module")

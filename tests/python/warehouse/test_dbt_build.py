@@ -201,9 +201,10 @@ def test_region_rollups_add_bounds_and_publish_points_only_when_exact(built_ware
             assert point == (exp_lower if exp_lower == exp_upper else None)
 
 
-def _revise_latest_month(sample: Path, out: Path, delta: int) -> tuple[str, dict[tuple[str, str], int]]:
-    """Copy the snapshot, add `delta` to every count of the monthly dataset's latest month and to one count of
-    its earliest month, and publish it as a newer vintage. Returns the latest month and the revised rows."""
+def _revise_latest_month(sample: Path, out: Path, delta: int) -> tuple[str, dict[tuple[str, str], int], tuple]:
+    """Copy the snapshot, add `delta` to every count of the monthly dataset's latest month and 1000 to one count
+    of its earliest month, and publish it as a newer vintage. Returns the latest month, the revised rows of the
+    latest month, and the (program, plan, month) of the earliest month's revised row."""
     shutil.copytree(sample, out)
     folder = out / MONTHLY_ID
     meta = json.loads((folder / "metadata.json").read_text())
@@ -213,17 +214,17 @@ def _revise_latest_month(sample: Path, out: Path, delta: int) -> tuple[str, dict
     months = sorted({row["month"] for rows in pages.values() for row in rows if "month" in row})
     latest, earliest = months[-1], months[0]
     revised: dict[tuple[str, str], int] = {}
-    earliest_done = False
+    earliest_row: tuple = ()
     for path, rows in pages.items():
         for row in rows:
             if row.get("month") == latest and row.get("recipients", "").isdigit():
                 row["recipients"] = str(int(row["recipients"]) + delta)
                 revised[(row["program_name"], row.get("medical_benefit_plan", ""))] = int(row["recipients"])
-            elif row.get("month") == earliest and not earliest_done and row.get("recipients", "").isdigit():
+            elif row.get("month") == earliest and not earliest_row and row.get("recipients", "").isdigit():
                 row["recipients"] = str(int(row["recipients"]) + 1000)
-                earliest_done = True
+                earliest_row = (row["program_name"], row.get("medical_benefit_plan", ""), earliest[:10])
         path.write_text(json.dumps(rows))
-    return latest[:10], revised
+    return latest[:10], revised, earliest_row
 
 
 def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: BuiltWarehouse, tmp_path):
@@ -236,8 +237,8 @@ def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: 
             "from marts.fct_program_participation_monthly",
         )
     )
-    latest, revised = _revise_latest_month(SAMPLE, tmp_path / "revised", delta=7)
-    assert revised
+    latest, revised, earliest_row = _revise_latest_month(SAMPLE, tmp_path / "revised", delta=7)
+    assert revised and earliest_row
     land_snapshot(tmp_path / "revised", db)
     result = run_dbt(["build", *downstream_of("program_monthly")], dbt_env(db), tmp_path / "target")
     assert result.returncode == 0, result.stdout[-5000:]
@@ -251,10 +252,10 @@ def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: 
         from marts.fct_program_participation_monthly_revisions
         """,
     )
-    assert len(revisions) == len(revised)
+    assert len(revisions) == len(revised) + 1
     for program, plan, month, old, new, newer_vintage, new_load in revisions:
-        assert month == latest
-        assert new - old == 7 and old == before[(program, plan, month)]
+        assert month in (latest, earliest_row[2])
+        assert new - old == (7 if month == latest else 1000) and old == before[(program, plan, month)]
         assert newer_vintage and new_load
     after = dict(
         ((program, plan, str(month)), count)
@@ -265,6 +266,10 @@ def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: 
         )
     )
     assert after.keys() == before.keys()
+    # The earliest month is outside the refresh window, but a snapshot lands every row again, so the fact
+    # rebuilds it too: the table equals a rebuild from raw. Exactly its one revised row changed, by 1000.
+    earliest_changes = [after[k] - before[k] for k in after if k[2] == earliest_row[2] and after[k] != before[k]]
+    assert earliest_changes == [1000]
     for key, count in after.items():
-        # Only the revised month changed: the earliest month is outside the refresh window, so not rebuilt.
-        assert count == before[key] + (7 if key[2] == latest else 0), key
+        if key[2] != earliest_row[2]:
+            assert count == before[key] + (7 if key[2] == latest else 0), key

@@ -1,0 +1,21 @@
+-- A table, not a view: the kind's fact, the quarantine and dim_month all read these rows, and the methodology
+-- join is then computed once per build rather than once per reader.
+{{ config(materialized='table') }}
+
+with
+
+town_program_annual as (
+
+    select * from {{ ref('stg_socrata__town_program_annual') }}
+
+),
+
+{{ bound_participation('town_program_annual', 'town_program_annual', {
+        'program_code': 'program_code',
+        'program_as_published': 'program_as_published',
+        'town_key': 'town_key',
+        'town_as_published': 'town_as_published',
+        'period_as_published': 'year_as_published',
+    }, dataset_kinds()) }}
+
+select * from final

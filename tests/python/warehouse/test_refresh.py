@@ -1,0 +1,217 @@
+"""`make refresh`: land what changed, build only what it changed, publish; and the same warehouse as a rebuild.
+
+The end-to-end test starts from the session's warehouse (the bundled sample, built by `ctdss build` with its
+state), lands the next publication of both monthly datasets (a new month, and the two months before it revised,
+as DSS publishes) and refreshes. A copy of the same warehouse, taken after that landing, without the state and
+without the incremental models' tables, is rebuilt from scratch by `ctdss build`; every mart and `rpt_` table of
+the two must be identical. The snapshot's history cannot be rebuilt from raw data, so both copies share it up to the
+refresh, and only the time each build recorded a revision differs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, land_snapshot
+
+from ctdss.build import BuildMode, plan
+
+# The monthly datasets, each with its count field: the program x plan x month and the town x TOA code x month.
+MONTHLY = {"sx77-vjbh": "recipients", "g7bd-zbqw": "people_served"}
+ANNUAL_MODELS = ("int_town_program_annual_bounded", "int_town_race_annual_bounded", "int_program_annual_bounded",
+                 "fct_town_program_participation_annual", "fct_town_race_participation_annual",
+                 "fct_program_participation_annual", "rpt_town_participation_by_program",
+                 "rpt_town_participation_by_region", "rpt_town_participation_by_race")
+# Set by the snapshot to the time of the build that saw a revision: not a fact about the data.
+BUILD_TIME_COLUMNS = {"fct_program_participation_monthly_revisions": ["revision_recorded_at"]}
+
+
+def next_publication(directory: Path, count_field: str) -> tuple[str, list[str]]:
+    """Rewrite one dataset of a snapshot copy as its next publication: the last month's rows one month on, and
+    every nonzero count of the two months before it one higher. Returns (new month, revised months)."""
+    files = sorted(directory.glob("rows*.json"))
+    pages = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    months = sorted({r["month"] for page in pages for r in page if r.get("month")})
+    last, revised = months[-1], months[-2:]
+    for path, page in zip(files, pages, strict=True):
+        for row in page:
+            if row.get("month") in revised and row.get(count_field, "").isdigit() and row[count_field] != "0":
+                row[count_field] = str(int(row[count_field]) + 1)
+        path.write_text(json.dumps(page), encoding="utf-8")
+    year, month = int(last[:4]), int(last[5:7])
+    new_month = f"{year + month // 12:04d}-{month % 12 + 1:02d}{last[7:]}"
+    new_rows = [dict(r, month=new_month, **{":id": f"row-next.{n:04d}_0000"})
+                for n, r in enumerate(r for page in pages for r in page if r.get("month") == last)]
+    (directory / "rows-9999.json").write_text(json.dumps(new_rows), encoding="utf-8")
+    meta = json.loads((directory / "metadata.json").read_text(encoding="utf-8"))
+    meta["rowsUpdatedAt"] += 86_400
+    (directory / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    return new_month[:7], [m[:7] for m in revised]
+
+
+def incremental_tables(manifest: Path) -> list[str]:
+    """schema.name of every incremental model, whose table a rebuild from scratch must not find."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return [f"{n['schema']}.{n['alias'] or n['name']}" for n in nodes
+            if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"]
+
+
+def ctdss(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ctdss build` or `ctdss publish` on the warehouse in `work`, with its state, target and published file."""
+    env = dbt_env(work / "ct_dss.duckdb", work / "logs")
+    env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"),
+               CTDSS_PUBLISHED_DB=str(work / "published" / "ct_dss.duckdb"),
+               CTDSS_EXPORTS_DIR=str(work / "exports"))
+    done = subprocess.run([_console_script("ctdss"), *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, f"ctdss {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr}"
+    return done
+
+
+def ran(work: Path) -> set[str]:
+    results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"].split(".")[-1] for r in results["results"] if r["unique_id"].startswith("model.")}
+
+
+def published_tables(db: Path) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select schema_name, table_name from duckdb_tables() "
+                           "where schema_name in ('marts', 'reporting') order by 1, 2").fetchall()
+    finally:
+        con.close()
+
+
+def differences(a: Path, b: Path, schema: str, table: str) -> int:
+    """Rows of the table in one warehouse and not the other (as multisets), over the data's columns."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+        excluded = BUILD_TIME_COLUMNS.get(table)
+        columns = f"* exclude ({', '.join(excluded)})" if excluded else "*"
+        left, right = f"select {columns} from a.{schema}.{table}", f"select {columns} from b.{schema}.{table}"
+        return con.execute(
+            f"select count(*) from (({left} except all {right}) union all ({right} except all {left}))"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("refresh")
+    work, rebuilt = root / "refreshed", root / "rebuilt"
+    work.mkdir()
+    shutil.copy(built_warehouse.db, work / "ct_dss.duckdb")
+    shutil.copytree(built_warehouse.state, work / "state")
+    ctdss(work, "publish", "--changed")  # the publication the refresh starts from
+    first_size = (work / "published" / "ct_dss.duckdb").stat().st_size
+    shutil.copytree(SAMPLE, root / "next")
+    published = {dataset: next_publication(root / "next" / dataset, field) for dataset, field in MONTHLY.items()}
+    land_snapshot(root / "next", work / "ct_dss.duckdb")
+    shutil.copytree(work, rebuilt, ignore=shutil.ignore_patterns("state", "target", "logs"))
+    con = duckdb.connect(str(rebuilt / "ct_dss.duckdb"))
+    for table in incremental_tables(built_warehouse.target / "manifest.json"):
+        con.execute(f"drop table {table}")  # so that it is rebuilt from scratch
+    con.close()
+    refresh = ctdss(work, "build")
+    republished = ctdss(work, "publish", "--changed")
+    full = ctdss(rebuilt, "build")
+    return {"work": work, "rebuilt": rebuilt, "refresh": refresh, "full": full, "published": published,
+            "republished": republished, "first_size": first_size}
+
+
+@pytest.mark.slow
+def test_a_build_without_state_says_in_one_line_that_it_builds_everything(refreshed):
+    lines = [line for line in refreshed["full"].stdout.splitlines() if line.startswith("ctdss build:")]
+    assert lines == [f"ctdss build: building everything: no state of a previous build in "
+                     f"{refreshed['rebuilt'] / 'state'}."]
+    assert "Built everything" in refreshed["full"].stdout
+
+
+@pytest.mark.slow
+def test_the_refresh_builds_the_monthly_lineages_and_leaves_the_other_kinds_alone(refreshed):
+    assert "Built only what changed" in refreshed["refresh"].stdout
+    models = ran(refreshed["work"])
+    assert {"stg_socrata__program_monthly", "int_program_monthly_bounded", "fct_program_participation_monthly",
+            "fct_program_participation_monthly_revisions", "rpt_program_family_trends_by_month",
+            "stg_socrata__town_assistance_monthly", "int_town_assistance_monthly_bounded",
+            "fct_town_assistance_participation_monthly", "fct_town_program_participation_monthly",
+            "rpt_town_program_family_trends_by_month"} <= models
+    assert not models & {*ANNUAL_MODELS, "dim_town", "dim_program"}
+
+
+@pytest.mark.slow
+def test_every_mart_and_report_is_identical_to_a_rebuild_from_scratch(refreshed):
+    work, rebuilt = refreshed["work"] / "ct_dss.duckdb", refreshed["rebuilt"] / "ct_dss.duckdb"
+    tables = published_tables(work)
+    assert tables == published_tables(rebuilt)
+    assert {t for _, t in tables} >= {"fct_program_participation_monthly", "rpt_town_participation_by_program"}
+    different = {f"{s}.{t}": n for s, t in tables if (n := differences(work, rebuilt, s, t))}
+    assert not different, f"tables that differ from the rebuild (rows): {different}"
+
+
+@pytest.mark.slow
+def test_the_refresh_records_the_revised_months_and_adds_the_new_one(refreshed):
+    con = duckdb.connect(str(refreshed["work"] / "ct_dss.duckdb"), read_only=True)
+    try:
+        revised = {r[0] for r in con.execute(
+            "select distinct strftime(month_start_date, '%Y-%m') from marts.fct_program_participation_monthly_revisions"
+        ).fetchall()}
+        last_program, last_town = con.execute(
+            "select (select strftime(max(month_start_date), '%Y-%m') from marts.fct_program_participation_monthly), "
+            "(select strftime(max(month_start_date), '%Y-%m') from marts.fct_town_assistance_participation_monthly)"
+        ).fetchone()
+    finally:
+        con.close()
+    new_month, revised_months = refreshed["published"]["sx77-vjbh"]
+    assert revised == set(revised_months)
+    assert (last_program, last_town) == (new_month, refreshed["published"]["g7bd-zbqw"][0])
+
+
+@pytest.mark.slow
+def test_publish_changed_rewrites_what_the_refresh_rebuilt_and_keeps_the_rest(refreshed):
+    work = refreshed["work"]
+    kept = re.search(r"(\d+) of them unchanged since the last publication", refreshed["republished"].stdout)
+    assert kept, refreshed["republished"].stdout
+    assert int(kept.group(1)) >= len(ANNUAL_MODELS) - 3  # the annual facts and reports (not the intermediates)
+    published = work / "published" / "ct_dss.duckdb"
+    tables = published_tables(work / "ct_dss.duckdb")
+    # The published file also holds its own record of what it publishes (rewritten by every publish).
+    assert [t for t in published_tables(published) if t != ("marts", "publication")] == tables
+    different = {f"{s}.{t}": n for s, t in tables if (n := differences(work / "ct_dss.duckdb", published, s, t))}
+    assert not different, f"published tables that differ from the working file (rows): {different}"
+    # Written whole, not as a copy with tables replaced (which keeps their old space): one month more of data
+    # leaves the file about its size.
+    assert published.stat().st_size < 1.3 * refreshed["first_size"]
+
+
+def test_a_missing_unreadable_or_foreign_state_means_a_full_build(tmp_path):
+    db = tmp_path / "ct_dss.duckdb"
+    duckdb.connect(str(db)).close()
+    state = tmp_path / "state"
+    assert plan(state, db).mode is BuildMode.FULL
+    assert "no state of a previous build" in plan(state, db).reason
+    state.mkdir()
+    (state / "manifest.json").write_text("{not json", encoding="utf-8")
+    (state / "sources.json").write_text('{"metadata": {}}', encoding="utf-8")
+    assert plan(state, db).mode is BuildMode.FULL
+    assert "unreadable" in plan(state, db).reason
+    node = {"resource_type": "model", "schema": "marts", "name": "dim_town", "config": {"materialized": "table"}}
+    (state / "manifest.json").write_text(json.dumps({"metadata": {}, "nodes": {"model.ctdss.dim_town": node}}),
+                                         encoding="utf-8")
+    chosen = plan(state, db)
+    assert chosen.mode is BuildMode.FULL
+    assert "marts.dim_town is missing" in chosen.reason
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    con.execute("create table marts.dim_town (town_key varchar)")
+    con.close()
+    assert plan(state, db).mode is BuildMode.CHANGED
