@@ -19,7 +19,7 @@ LOAD_ARGS ?=
 # Fragments for the delivery (publish, docs, report) and benchmark targets.
 -include mk/*.mk
 
-.PHONY: help setup sample load load-sample demo build refresh dbt-build dbt-refresh test lint docs publish \
+.PHONY: help setup sample load load-sample demo build refresh dbt-build dbt-refresh test pytest lint docs publish \
 	report bench clean
 
 help: ## List the targets
@@ -65,8 +65,16 @@ lint: setup ## ruff over Python, sqlfluff over models, macros and tests
 	@mkdir -p $(dir $(LINT_DB))
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 
-test: setup lint ## Run every test (lint, pytest including dbt build and dbt tests)
-	$(BIN)/python -m pytest
+# The suite's time is mostly single-threaded (dbt's Python, DuckDB on small files), so lint and pytest run side by
+# side and pytest spreads its modules over TEST_WORKERS processes (each builds its own session warehouse, so more
+# workers than cores only adds work). TEST_WORKERS=0 runs pytest in one process.
+TEST_WORKERS ?= 2
+
+test: setup ## Run every test (lint, and pytest including dbt build and dbt tests), side by side
+	@$(MAKE) --no-print-directory -j2 --output-sync=line lint pytest
+
+pytest: setup ## Run pytest alone (every dbt build and dbt test), over TEST_WORKERS processes
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 
 clean: ## Remove build output (keeps .venv and the warehouse)
 	rm -rf target logs dbt_packages

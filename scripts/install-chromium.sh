@@ -4,6 +4,12 @@ set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then
     exit 0
 fi
+# Parallel test workers may both find it missing: the second waits for the first's install, then finds it.
+exec 9>"${TMPDIR:-/tmp}/ctdss-install-chromium.lock"
+flock 9
+if command -v chromium >/dev/null 2>&1; then
+    exit 0
+fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
