@@ -71,7 +71,7 @@ lint: setup ## ruff over Python, sqlfluff over models, macros and tests
 TEST_WORKERS ?= 2
 
 test: setup ## Run every test (lint, and pytest including dbt build and dbt tests), side by side
-	@$(MAKE) --no-print-directory -j2 --output-sync=line lint pytest
+	@$(MAKE) --no-print-directory -j2 lint pytest
 
 pytest: setup ## Run pytest alone (every dbt build and dbt test), over TEST_WORKERS processes
 	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
