@@ -3,8 +3,8 @@
 Every warehouse is a separate DuckDB file under pytest's tmp directory, built with its own dbt target path and
 log path, so tests never touch `warehouse/ct_dss.duckdb` or the repository's `target/`.
 
-A full build of the sample takes about a minute here, so the session builds it once: a test that only reads the
-warehouse uses `built_warehouse`; a test that changes it works on `copy_warehouse(...)` and rebuilds only the
+A full build of the sample takes about a minute here, so the run builds it once (pytest-xdist's workers each get
+a copy of that one build): a test that only reads the warehouse uses `built_warehouse`; a test that changes it works on `copy_warehouse(...)` and rebuilds only the
 selection its change feeds (`dbt build --select source:socrata.<kind>+`). dbt commands on the session warehouse
 itself (`built_warehouse.dbt(...)`) reuse its target's partial parse; a new DuckDB path always parses afresh,
 because dbt's partial-parse check hashes the profile's connection (the file's path included).
@@ -12,6 +12,8 @@ because dbt's partial-parse check hashes the profile's connection (the file's pa
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -164,11 +166,45 @@ def build_with_state(snapshot: Path, workdir: Path) -> BuiltWarehouse:
     return BuiltWarehouse(db, target, env, time.perf_counter() - started, build, state)
 
 
+def _copy_of_build(built: Path, outcome: dict, workdir: Path) -> BuiltWarehouse:
+    """A worker's own copy of the run's one build (its file, target and state), with the build's recorded outcome."""
+    for name in ("ct_dss.duckdb", "target", "state"):
+        source = built / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name)
+        elif source.exists():
+            shutil.copy(source, workdir / name)
+    db, target, state = workdir / "ct_dss.duckdb", workdir / "target", workdir / "state"
+    env = dbt_env(db)
+    env.update(CTDSS_STATE_DIR=str(state), DBT_TARGET_PATH=str(target))
+    build = subprocess.CompletedProcess(outcome["args"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
+    return BuiltWarehouse(db, target, env, outcome["seconds"], build, state)
+
+
+def _session_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """The bundled sample built once per run. pytest-xdist's workers share that one build: the first to take the
+    lock builds it in the run's common temporary folder and records the outcome, and each worker then works on a
+    copy of its own, since dbt and the loader each take the write lock of the file they open."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build_with_state(SAMPLE, tmp_path_factory.mktemp("warehouse"))
+    shared = tmp_path_factory.getbasetemp().parent / "session-warehouse"
+    recorded = shared.with_suffix(".json")
+    with shared.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the file closes: the other workers wait here for the build
+        if not recorded.exists():
+            built = build_with_state(SAMPLE, shared)
+            outcome = {"args": [str(a) for a in built.build.args], "returncode": built.build.returncode,
+                       "stdout": built.build.stdout, "stderr": built.build.stderr, "seconds": built.build_seconds}
+            recorded.write_text(json.dumps(outcome), encoding="utf-8")
+    outcome = json.loads(recorded.read_text(encoding="utf-8"))
+    return _copy_of_build(shared, outcome, tmp_path_factory.mktemp("warehouse"))
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    """The bundled sample, landed and built once per test session, with its build state (`ctdss build`, so a
+    """The bundled sample, landed and built once per test run, with its build state (`ctdss build`, so a
     refresh can start from a copy of it). Fails if the build fails."""
-    warehouse = build_with_state(SAMPLE, tmp_path_factory.mktemp("warehouse"))
+    warehouse = _session_build(tmp_path_factory)
     if warehouse.build.returncode != 0:
         pytest.fail(f"dbt build on the bundled sample failed:\n{warehouse.build.stdout[-20000:]}")
     return warehouse
