@@ -4,10 +4,11 @@ Every warehouse is a separate DuckDB file under pytest's tmp directory, built wi
 log path, so tests never touch `warehouse/ct_dss.duckdb` or the repository's `target/`.
 
 A full build of the sample takes about a minute here, so the run builds it once (pytest-xdist's workers each get
-a copy of that one build): a test that only reads the warehouse uses `built_warehouse`; a test that changes it works on `copy_warehouse(...)` and rebuilds only the
-selection its change feeds (`dbt build --select source:socrata.<kind>+`). dbt commands on the session warehouse
-itself (`built_warehouse.dbt(...)`) reuse its target's partial parse; a new DuckDB path always parses afresh,
-because dbt's partial-parse check hashes the profile's connection (the file's path included).
+a copy of that one build): a test that only reads the warehouse uses `built_warehouse`; a test that changes it
+works on `copy_warehouse(...)` and rebuilds only the selection its change feeds (`dbt build --select
+source:socrata.<kind>+`). dbt commands on the session warehouse itself (`built_warehouse.dbt(...)`) reuse its
+target's partial parse after their first; a new DuckDB path always parses afresh, because dbt's partial-parse
+check hashes the profile's connection (the file's path included).
 """
 
 from __future__ import annotations
