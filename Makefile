@@ -66,8 +66,9 @@ lint: setup ## ruff over Python, sqlfluff over models, macros and tests
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 
 # The suite's time is mostly single-threaded (dbt's Python, DuckDB on small files), so lint and pytest run side by
-# side and pytest spreads its modules over TEST_WORKERS processes (each builds its own session warehouse, so more
-# workers than cores only adds work). TEST_WORKERS=0 runs pytest in one process.
+# side and pytest spreads its modules over TEST_WORKERS processes (they share one build of the sample, but each
+# repeats the session fixtures it needs, so more workers than cores only adds work). TEST_WORKERS=0 runs pytest in
+# one process.
 TEST_WORKERS ?= 2
 
 test: setup ## Run every test (lint, and pytest including dbt build and dbt tests), side by side
