@@ -88,13 +88,16 @@ def command(server: SparkServer) -> list[str]:
         "spark.ui.enabled": "false",
         "spark.driver.host": server.host,
         "spark.driver.bindAddress": server.host,
-        # The sample is small: Spark's default of 200 shuffle partitions spends most of each query on overhead.
-        "spark.sql.shuffle.partitions": "2",
+        # The sample is small: Spark's default of 200 shuffle partitions spends most of each query on overhead,
+        # and dbt's two threads already keep both cores busy, so one partition per shuffle is enough.
+        "spark.sql.shuffle.partitions": "1",
         **SMALL_DATA_CONF,
     }
     args = [str(spark_submit()), "--master", "local[2]", "--name", "ctdss-thrift-server"]
     args += ["--class", THRIFT_SERVER_CLASS]
-    args += ["--driver-java-options", f"-Dderby.system.home={root}"]
+    # The serial collector: the heap of a local server is small, and the default collector's concurrent threads
+    # compete for the two cores with the queries themselves.
+    args += ["--driver-java-options", f"-Dderby.system.home={root} -XX:+UseSerialGC"]
     for key, value in conf.items():
         args += ["--conf", f"{key}={value}"]
     args += ["--hiveconf", f"hive.server2.thrift.bind.host={server.host}"]

@@ -44,7 +44,8 @@ def test_the_server_binds_one_address_and_keeps_its_files_in_its_folder(tmp_path
     assert f"spark.sql.warehouse.dir={tmp_path / 'tables'}" in args
     assert any(a.startswith("spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName="
                             f"{tmp_path / 'metastore_db'};") for a in args)
-    assert f"-Dderby.system.home={tmp_path}" in args
+    java_options = args[args.index("--driver-java-options") + 1].split()
+    assert f"-Dderby.system.home={tmp_path}" in java_options
 
 
 def test_the_server_interprets_small_queries_rather_than_compiling_them(tmp_path: Path) -> None:
