@@ -76,8 +76,8 @@ FAULT_KINDS: dict[str, frozenset[str]] = {
     "invalid_json": frozenset(),  # 200 with an HTML body under a JSON content type
     "short_page": frozenset({"rows"}),  # serve only `rows` rows of the page (default: half)
     "duplicate_row": frozenset(),  # replace the page's last row with one served at an earlier offset
-    "bump_rows_updated_at": frozenset({"by"}),  # after answering, add `by` (60) to metadata rowsUpdatedAt
-    "add_row": frozenset(),  # after answering, append one new row (a publication growing during a pull)
+    "bump_rows_updated_at": frozenset({"by"}),  # once the answer is built, add `by` (60) to rowsUpdatedAt
+    "add_row": frozenset(),  # once the answer is built, append a row (a publication growing mid-pull)
     "trickle": frozenset({"interval", "chunk"}),  # send the body `chunk` (1) bytes per `interval` (0.05) s
     "redirect": frozenset({"to", "status"}),  # answer `status` (302) with Location: `to` + this path and query
 }
@@ -716,19 +716,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload[: max(1, len(payload) // 2)])
             self.wfile.flush()
             return self._drop()
+        # The answer is already built, so it does not show the change; a change made after sending it would race
+        # with the client's next request, which may arrive first.
+        if kind in ("bump_rows_updated_at", "add_row"):
+            self._change_after_answer(kind, fault, dataset_id)
         self._send_bytes(status, payload)
-        if kind == "bump_rows_updated_at":
-            with emu._lock:
-                dataset = emu.datasets.get(dataset_id)
-                if dataset is not None:
-                    meta = dataset["metadata"]
-                    by = int(fault.options.get("by", 60))
-                    meta["rowsUpdatedAt"] = int(meta.get("rowsUpdatedAt", 0)) + by
-        if kind == "add_row":
-            with emu._lock:
-                rows = emu.datasets[dataset_id]["rows"]
-                rows.append({**(rows[-1] if rows else {}), ":id": f"row-added-{len(rows):06d}"})
         return None
+
+    def _change_after_answer(self, kind: str, fault: Fault, dataset_id: str) -> None:
+        """The change to the data that a fault makes once its response is built: a later rowsUpdatedAt, or one
+        more row."""
+        emu = self.emulator
+        with emu._lock:
+            dataset = emu.datasets.get(dataset_id)
+            if dataset is None:
+                return
+            if kind == "bump_rows_updated_at":
+                meta = dataset["metadata"]
+                meta["rowsUpdatedAt"] = int(meta.get("rowsUpdatedAt", 0)) + int(fault.options.get("by", 60))
+            else:
+                rows = dataset["rows"]
+                rows.append({**(rows[-1] if rows else {}), ":id": f"row-added-{len(rows):06d}"})
 
     def _trickle(self, status: int, payload: bytes, interval: float, chunk: int) -> None:
         """Send the whole Content-Length up front, then the body a few bytes at a time until done or stopped."""
