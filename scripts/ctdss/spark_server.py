@@ -86,6 +86,8 @@ def command(server: SparkServer) -> list[str]:
         "spark.sql.session.timeZone": "UTC",
         # No web UI: it would open another port, on every interface.
         "spark.ui.enabled": "false",
+        # Warnings and errors only: Spark's INFO lines (tens of thousands per build) cost the server CPU to write.
+        "spark.log.level": "WARN",
         "spark.driver.host": server.host,
         "spark.driver.bindAddress": server.host,
         # The sample is small: Spark's default of 200 shuffle partitions spends most of each query on overhead,
