@@ -1,6 +1,8 @@
 {#- The incremental settings that make each run replace whole partitions of a model (every row of each month it
-    selects), in the strategy each engine supports: delete+insert on a unique key by default; on Spark over
-    Parquet, which has neither delete nor merge, insert_overwrite of the partitions the run selects.
+    selects), in the strategy each engine supports: by default the project's replace_partitions (a delete of
+    the partitions the run selects, null included, then an insert; see get_incremental_replace_partitions_sql);
+    on Spark over Parquet, which has neither delete nor merge, insert_overwrite of the partitions the run
+    selects.
     Use it in a model's config: config(materialized='incremental', **replace_partitions_config('month_start_date')). -#}
 
 {% macro replace_partitions_config(partition_column) -%}
@@ -8,7 +10,7 @@
 {%- endmacro %}
 
 {% macro default__replace_partitions_config(partition_column) -%}
-    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': partition_column}) }}
+    {{ return({'incremental_strategy': 'replace_partitions', 'unique_key': partition_column}) }}
 {%- endmacro %}
 
 {% macro spark__replace_partitions_config(partition_column) -%}
