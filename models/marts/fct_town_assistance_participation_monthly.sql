@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **replace_partitions_config('month_start_date'),
+    )
+}}
+
 with
 
 participation_bounded as (
@@ -23,6 +31,10 @@ final as (
     from participation_bounded
     where fact_series = 'town_assistance_monthly' and not is_quarantined
 
-)
+),
 
-select * from final
+-- An incremental run rebuilds whole months: those of the refresh window and any month landed again (see the
+-- macro months_to_rebuild); an empty table rebuilds everything.
+{{ months_to_rebuild('final', is_incremental()) }}
+
+select * from rows_to_build

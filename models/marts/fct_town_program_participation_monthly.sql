@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **replace_partitions_config('month_start_date'),
+    )
+}}
+
 with
 
 assistance_participation as (
@@ -5,6 +13,10 @@ assistance_participation as (
     select * from {{ ref('fct_town_assistance_participation_monthly') }}
 
 ),
+
+-- Each month's rows are sums of that month's codes only, so an incremental run aggregates just the months it
+-- rebuilds: those of the refresh window and any month landed again (see the macro months_to_rebuild).
+{{ months_to_rebuild('assistance_participation', is_incremental()) }},
 
 -- Enrolments: the counts of a program's TOA codes summed within the town and month. A person served under two
 -- codes of one program in a month counts twice, so this is not a count of people. Bounds add up; the point
@@ -48,7 +60,7 @@ final as (
         max(loaded_at) as loaded_at,
         {{ dbt.bool_or('is_synthetic') }} as is_synthetic
 
-    from assistance_participation
+    from rows_to_build
     group by town_key, program_code, month_start_date, source_dataset_id
 
 )

@@ -1,12 +1,28 @@
 -- A table, not a view: the kind's fact, the quarantine and dim_month all read these rows, and the methodology
--- join is then computed once per build rather than once per reader.
-{{ config(materialized='table') }}
+-- join is then computed once per build rather than once per reader. Incremental: a new publication revises a
+-- few months of millions of rows, so a build bounds only the months it rebuilds (see months_to_rebuild), read
+-- from the staged rows before any join.
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **replace_partitions_config('month_start_date'),
+    )
+}}
 
 with
 
-town_assistance_monthly as (
+staged as (
 
     select * from {{ ref('stg_socrata__town_assistance_monthly') }}
+
+),
+
+{{ months_to_rebuild('staged', is_incremental()) }},
+
+town_assistance_monthly as (
+
+    select * from rows_to_build
 
 ),
 
