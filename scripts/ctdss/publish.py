@@ -11,10 +11,12 @@ one and renames it into place (an atomic replace on POSIX), so:
 `publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) writes again only the
 exports of the tables whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build`
 keeps) differs from the one they were published with: the exports of the tables kept are hard links to the
-previous exports. The file itself is always written whole, since a copy of it with tables replaced would keep
-the space of the old ones. What was published with which stamp is recorded beside the state (`published.json`),
-with the identity of the published file it describes, so a published file replaced by anything else is
-published again in full.
+previous exports. The file itself is then written from a byte copy of the previous published file, in which
+only what changed is replaced: the tables rebuilt, and of a table with a month column only the months whose rows
+differ (see publish_months). Deleted rows leave their space in a DuckDB file, so once such a copy grows past
+MAX_GROWTH times the size of the last file written whole, it is written whole again. What was published with
+which stamp is recorded beside the state (`published.json`), with the identity of the published file it
+describes, so a published file replaced by anything else is published again in full.
 
 The file is written with DuckDB storage version v1.0.0 (on-disk format 64), which DuckDB 0.10.x, 1.0 and every
 later release can open, so BI tools that bundle an older DuckDB can read it. Exports (Parquet and CSV of every
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from ctdss import publish_months as months
 from ctdss.build import read_relations
 from ctdss.config import lock_timeout_seconds, state_dir
 from ctdss.errors import UserError
@@ -42,6 +45,9 @@ from ctdss.warehouse import wait_for_lock
 PUBLISHED_SCHEMAS = ("marts", "reporting")
 RECORD_FILE = "published.json"
 STORAGE_VERSION = "v1.0.0"
+# A copy of the published file with months replaced is written whole again past this multiple of the size of
+# the last whole write: a new month adds about 1/60 of the data, deleted rows leave their space behind.
+MAX_GROWTH = 1.5
 PUBLICATION_TABLE = "publication"
 PUBLICATION_COLUMNS = {
     "source_dataset_id": "The Socrata 4x4 id of a dataset behind the published facts.",
@@ -110,25 +116,33 @@ def _file_identity(path: Path) -> list[int] | None:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
-def _reusable(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
-              tables: list[tuple[str, str, str | None]]) -> set[str]:
-    """The tables whose published copy is from the build that last wrote them (none without a usable record)."""
-    if built is None:
-        return set()
+def _usable_record(published_db: Path, exports_dir: Path) -> dict | None:
+    """The record of the last publication, if it describes the published file and exports as they are."""
     try:
         record = json.loads((state_dir() / RECORD_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return set()
-    if record.get("file") != _file_identity(published_db) or record.get("exports") != str(exports_dir):
-        return set()
-    published = record.get("tables") or {}
+        return None
+    if not isinstance(record, dict) or record.get("file") != _file_identity(published_db) or record.get(
+            "exports") != str(exports_dir):
+        return None
+    return record
+
+
+def _reusable(record: dict | None, built: dict[str, str], tables: list[tuple[str, str, str | None]]) -> set[str]:
+    """The tables whose published copy is from the build that last wrote them."""
+    published = (record or {}).get("tables") or {}
     return {f"{s}.{t}" for s, t, _ in tables if built.get(f"{s}.{t}") and published.get(f"{s}.{t}") ==
             built[f"{s}.{t}"]}
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
+    con.execute(f"create or replace table pub.{_q(schema)}.{_q(table)} as select * from work.{_q(schema)}.{_q(table)}")
+    return _describe(con, schema, table, comment)
+
+
+def _describe(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
+    """Give the published table the working table's descriptions; its row count."""
     target = f"pub.{_q(schema)}.{_q(table)}"
-    con.execute(f"create or replace table {target} as select * from work.{_q(schema)}.{_q(table)}")
     if comment:
         con.execute(f"comment on table {target} is {_lit(comment)}")
     for column, column_comment in con.execute(
@@ -141,15 +155,55 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment
 
 def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[str, str, str | None]]
                 ) -> tuple[dict[str, int], bool]:
-    """Write the new published file at `temp`, whole. Always from the working file, never by editing a copy of
-    the published one: DuckDB does not give back the space of a dropped table, so such a copy would grow by the
-    size of the tables rewritten at every refresh."""
+    """Write the new published file at `temp`, whole, from the working file: on a first publication, without a
+    usable record of the last one, or when a copy with months replaced has grown past MAX_GROWTH (DuckDB does
+    not give back the space of deleted rows; a whole write does not carry it)."""
     con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema if not exists pub.{_q(schema)}")
     counts = {f"{schema}.{table}": _copy_table(con, schema, table, comment) for schema, table, comment in tables}
     synthetic = _write_publication(con, tables)
     return counts, synthetic
+
+
+def _update_copy(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[str, str, str | None]],
+                 reuse: set[str]) -> tuple[dict[str, int], bool]:
+    """In `temp`, a copy of the previous published file: keep the tables published from their current build,
+    replace the changed months of the others that have a month column, copy the rest whole. Drops and deletes
+    first, then a checkpoint, so that what is written next reuses the space they gave back."""
+    months.attach_copy(con, temp)
+    by_month = [(s, t) for s, t, _ in tables if f"{s}.{t}" not in reuse and months.can_replace_months(con, s, t)]
+    kept = {(s, t) for s, t, _ in tables if f"{s}.{t}" in reuse and months.same_columns(con, s, t)}
+    months.drop_unpublished(con, kept | set(by_month), PUBLICATION_TABLE)
+    changed = {(s, t): months.delete_changed_months(con, s, t, i) for i, (s, t) in enumerate(by_month)}
+    con.execute("checkpoint pub")
+    counts = {}
+    for schema, table, comment in tables:
+        if (schema, table) in changed:
+            months.insert_changed_months(con, schema, table, changed[(schema, table)])
+        if (schema, table) in kept or (schema, table) in changed:
+            counts[f"{schema}.{table}"] = _describe(con, schema, table, comment)
+        else:
+            counts[f"{schema}.{table}"] = _copy_table(con, schema, table, comment)
+    return counts, _write_publication(con, tables)
+
+
+def _write(con: duckdb.DuckDBPyConnection, temp: Path, published_db: Path, tables: list[tuple[str, str, str | None]],
+           record: dict | None, reuse: set[str]) -> tuple[dict[str, int], bool, int]:
+    """The new published file at `temp`: from a copy of the previous one when its record is usable and the copy
+    stays within MAX_GROWTH of the last whole write, else whole. Returns the counts, the synthetic flag and the
+    size of the last whole write."""
+    whole_bytes = (record or {}).get("whole_bytes")
+    if record is not None and isinstance(whole_bytes, int):
+        shutil.copyfile(published_db, temp)
+        counts, synthetic = _update_copy(con, temp, tables, reuse)
+        con.execute("detach pub")
+        if temp.stat().st_size <= MAX_GROWTH * whole_bytes:
+            return counts, synthetic, whole_bytes
+        temp.unlink()
+    counts, synthetic = _write_file(con, temp, tables)
+    con.execute("detach pub")
+    return counts, synthetic, temp.stat().st_size
 
 
 def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[str, str] | None = None) -> PublishResult:
@@ -166,9 +220,9 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
         if not tables:
             raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
                             f"`make build` to build them, then publish.")
-        reuse = _reusable(published_db, exports_dir, built, tables)
-        counts, synthetic = _write_file(con, temp, tables)
-        con.execute("detach pub")
+        record = _usable_record(published_db, exports_dir) if built is not None else None
+        reuse = _reusable(record, built, tables) if built is not None else set()
+        counts, synthetic, whole_bytes = _write(con, temp, published_db, tables, record, reuse)
         con.execute("detach work")
     except BaseException:
         con.close()
@@ -179,15 +233,15 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     os.replace(temp, published_db)
     _fsync(published_db.parent)
     _export(published_db, exports_dir, reuse)
-    _record(published_db, exports_dir, built, tables)
+    _record(published_db, exports_dir, built, tables, whole_bytes)
     return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic, len(reuse))
 
 
 def _record(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
-            tables: list[tuple[str, str, str | None]]) -> None:
+            tables: list[tuple[str, str, str | None]], whole_bytes: int) -> None:
     """What was published with which build stamp, for the next `publish --changed`."""
     stamps = built if built is not None else read_relations(state_dir())
-    record = {"file": _file_identity(published_db), "exports": str(exports_dir),
+    record = {"file": _file_identity(published_db), "exports": str(exports_dir), "whole_bytes": whole_bytes,
               "tables": {f"{s}.{t}": stamps.get(f"{s}.{t}") for s, t, _ in tables}}
     path = state_dir() / RECORD_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,15 +7,17 @@ emulator: a window pull of the last months, so the incremental models rebuild on
 as a full re-pull of a publication that also revised an old month, outside the refresh window (every month
 landed again, so they rebuild every month). A copy of the same warehouse, taken after that landing, without the
 state and without the incremental models' tables, is rebuilt from scratch by `ctdss build`; every mart and
-`rpt_` table of the two must be identical. The snapshot's history cannot be rebuilt from raw data, so both copies share it up to the
-refresh, and only the time each build recorded a revision differs.
+`rpt_` table of the two must be identical. The snapshot's history cannot be rebuilt from raw data, so both
+copies share it up to the refresh, and only the time each build recorded a revision differs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -23,7 +25,9 @@ import duckdb
 import pytest
 from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, land_snapshot
 
-from ctdss.build import BuildMode, plan
+from ctdss import publish as publishing
+from ctdss import publish_months
+from ctdss.build import BuildMode, plan, read_relations
 from socrata_emulator import SocrataEmulator
 
 # The monthly datasets, each with its count field: the program x plan x month and the town x TOA code x month.
@@ -32,6 +36,8 @@ ANNUAL_MODELS = ("int_town_program_annual_bounded", "int_town_race_annual_bounde
                  "fct_town_program_participation_annual", "fct_town_race_participation_annual",
                  "fct_program_participation_annual", "rpt_town_participation_by_program",
                  "rpt_town_participation_by_region", "rpt_town_participation_by_race")
+# DuckDB's on-disk format number that DuckDB 0.10, 1.0 and 1.1 write and read (later releases read it too).
+DUCKDB_1X_FORMAT = 64
 # Set by the snapshot to the time of the build that saw a revision: not a fact about the data.
 BUILD_TIME_COLUMNS = {"fct_program_participation_monthly_revisions": ["revision_recorded_at"]}
 
@@ -73,6 +79,12 @@ def land(snapshot: Path, db: Path, how: str) -> None:
     finally:
         emulator.stop()
     assert done.returncode == 0, f"ctdss load --portal failed:\n{done.stdout}\n{done.stderr}"
+
+
+def storage_format(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", "not a DuckDB file"
+    return struct.unpack("<Q", header[12:20])[0]
 
 
 def incremental_tables(manifest: Path) -> list[str]:
@@ -210,9 +222,31 @@ def test_publish_changed_rewrites_what_the_refresh_rebuilt_and_keeps_the_rest(re
     assert [t for t in published_tables(published) if t != ("marts", "publication")] == tables
     different = {f"{s}.{t}": n for s, t in tables if (n := differences(work / "ct_dss.duckdb", published, s, t))}
     assert not different, f"published tables that differ from the working file (rows): {different}"
-    # Written whole, not as a copy with tables replaced (which keeps their old space): one month more of data
-    # leaves the file about its size.
-    assert published.stat().st_size < 1.3 * refreshed["first_size"]
+    # Written from a copy of the first publication (the size of the last whole write is still the first file's)
+    # with the changed months replaced, in the storage format DuckDB 1.0 and 1.1 read; the space deleted rows
+    # leave behind stays within the bound past which the file is written whole again.
+    record = json.loads((work / "state" / "published.json").read_text(encoding="utf-8"))
+    assert record["whole_bytes"] == refreshed["first_size"]
+    assert storage_format(published) == DUCKDB_1X_FORMAT
+    assert published.stat().st_size <= publishing.MAX_GROWTH * refreshed["first_size"]
+
+
+@pytest.mark.slow
+def test_a_failed_publish_from_a_copy_leaves_the_previous_file_untouched(refreshed, monkeypatch):
+    work = refreshed["work"]
+    published = work / "published" / "ct_dss.duckdb"
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    monkeypatch.setenv("CTDSS_STATE_DIR", str(work / "state"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(publish_months, "delete_changed_months", broken)
+    rebuilt_everything = {name: "another build" for name in read_relations(work / "state")}
+    with pytest.raises(RuntimeError, match="disk full"):
+        publishing.publish(work / "ct_dss.duckdb", published, work / "exports", built=rebuilt_everything)
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    assert [p.name for p in published.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_missing_unreadable_or_foreign_state_means_a_full_build(tmp_path):
