@@ -2,13 +2,13 @@
 
 The end-to-end test starts from the session's warehouse (the bundled sample, built by `ctdss build` with its
 state), lands the next publication of both monthly datasets (a new month, and the two months before it revised,
-as DSS publishes) and refreshes. It does so twice: landed as a refresh from the portal does (through the local
-emulator: a window pull of the last months, so the incremental models rebuild only the months it landed), and
-as a full re-pull of a publication that also revised an old month, outside the refresh window (every month
-landed again, so they rebuild every month). A copy of the same warehouse, taken after that landing, without the
-state and without the incremental models' tables, is rebuilt from scratch by `ctdss build`; every mart and
-`rpt_` table of the two must be identical. The snapshot's history cannot be rebuilt from raw data, so both
-copies share it up to the refresh, and only the time each build recorded a revision differs.
+as DSS publishes) as a refresh from the portal does, through the local emulator: a window pull of the last
+months, so the incremental models rebuild only the months it landed. (A month older than the window that a full
+re-pull lands again is rebuilt too: the models' unit tests show it on fixtures.) It then refreshes. A copy of
+the same warehouse, taken after that landing, without the state and without the incremental models' tables, is
+rebuilt from scratch by `ctdss build`; every mart and `rpt_` table of the two must be identical. The snapshot's
+history cannot be rebuilt from raw data, so both copies share it up to the refresh, and only the time each build
+recorded a revision differs.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, land_snapshot
+from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env
 
 from ctdss import publish as publishing
 from ctdss import publish_months
@@ -42,14 +42,13 @@ DUCKDB_1X_FORMAT = 64
 BUILD_TIME_COLUMNS = {"fct_program_participation_monthly_revisions": ["revision_recorded_at"]}
 
 
-def next_publication(directory: Path, count_field: str, *, revise_oldest: bool) -> tuple[str, list[str]]:
+def next_publication(directory: Path, count_field: str) -> tuple[str, list[str]]:
     """Rewrite one dataset of a snapshot copy as its next publication: the last month's rows one month on, and
-    every nonzero count of the two months before it (and, if asked, of the oldest month, as a republication
-    does) one higher. Returns (new month, revised months)."""
+    every nonzero count of the two months before it one higher. Returns (new month, revised months)."""
     files = sorted(directory.glob("rows*.json"))
     pages = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     months = sorted({r["month"] for page in pages for r in page if r.get("month")})
-    last, revised = months[-1], [*months[:1] * revise_oldest, *months[-2:]]
+    last, revised = months[-1], months[-2:]
     for path, page in zip(files, pages, strict=True):
         for row in page:
             if row.get("month") in revised and row.get(count_field, "").isdigit() and row[count_field] != "0":
@@ -66,12 +65,8 @@ def next_publication(directory: Path, count_field: str, *, revise_oldest: bool) 
     return new_month[:7], [m[:7] for m in revised]
 
 
-def land(snapshot: Path, db: Path, how: str) -> None:
-    """Land the next publication as a refresh from the portal does (a window pull through the emulator), or as
-    a full re-pull (the snapshot: every row landed again)."""
-    if how == "full re-pull":
-        land_snapshot(snapshot, db)
-        return
+def land_from_portal(snapshot: Path, db: Path) -> None:
+    """Land the next publication as a refresh from the portal does: a window pull through the emulator."""
     emulator = SocrataEmulator(snapshot).start()
     try:
         done = subprocess.run([_console_script("ctdss"), "load", "--portal", emulator.url, "--db", str(db)],
@@ -136,8 +131,8 @@ def differences(a: Path, b: Path, schema: str, table: str) -> int:
         con.close()
 
 
-@pytest.fixture(scope="module", params=["window pull", "full re-pull"])
-def refreshed(request, built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
+@pytest.fixture(scope="module")
+def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("refresh")
     work, rebuilt = root / "refreshed", root / "rebuilt"
     work.mkdir()
@@ -146,10 +141,8 @@ def refreshed(request, built_warehouse, tmp_path_factory: pytest.TempPathFactory
     ctdss(work, "publish", "--changed")  # the publication the refresh starts from
     first_size = (work / "published" / "ct_dss.duckdb").stat().st_size
     shutil.copytree(SAMPLE, root / "next")
-    republication = request.param == "full re-pull"
-    published = {dataset: next_publication(root / "next" / dataset, field, revise_oldest=republication)
-                 for dataset, field in MONTHLY.items()}
-    land(root / "next", work / "ct_dss.duckdb", request.param)
+    published = {dataset: next_publication(root / "next" / dataset, field) for dataset, field in MONTHLY.items()}
+    land_from_portal(root / "next", work / "ct_dss.duckdb")
     shutil.copytree(work, rebuilt, ignore=shutil.ignore_patterns("state", "target", "logs"))
     con = duckdb.connect(str(rebuilt / "ct_dss.duckdb"))
     for table in incremental_tables(built_warehouse.target / "manifest.json"):
@@ -159,7 +152,7 @@ def refreshed(request, built_warehouse, tmp_path_factory: pytest.TempPathFactory
     republished = ctdss(work, "publish", "--changed")
     full = ctdss(rebuilt, "build")
     return {"work": work, "rebuilt": rebuilt, "refresh": refresh, "full": full, "published": published,
-            "republished": republished, "first_size": first_size, "how": request.param}
+            "republished": republished, "first_size": first_size}
 
 
 @pytest.mark.slow
