@@ -153,13 +153,20 @@ def build_warehouse(snapshot: Path, workdir: Path, build_args: Sequence[str] = (
     return BuiltWarehouse(db, target, env, time.perf_counter() - started, build)
 
 
+def _with_state(workdir: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    """The DuckDB file, dbt target, build state and environment of a warehouse built by `ctdss build` in
+    `workdir`."""
+    db, target, state = workdir / "ct_dss.duckdb", workdir / "target", workdir / "state"
+    env = dbt_env(db)
+    env.update(CTDSS_STATE_DIR=str(state), DBT_TARGET_PATH=str(target))
+    return db, target, state, env
+
+
 def build_with_state(snapshot: Path, workdir: Path) -> BuiltWarehouse:
     """Land `snapshot` into a new DuckDB file and build it with `ctdss build --full` (dbt build, plus the build
     state a later `ctdss build` refreshes against, under workdir/state)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    db, target, state = workdir / "ct_dss.duckdb", workdir / "target", workdir / "state"
-    env = dbt_env(db)
-    env.update(CTDSS_STATE_DIR=str(state), DBT_TARGET_PATH=str(target))
+    db, target, state, env = _with_state(workdir)
     land_snapshot(snapshot, db)
     started = time.perf_counter()
     build = subprocess.run([_console_script("ctdss"), "build", "--full"], cwd=REPO, env=env, capture_output=True,
@@ -175,9 +182,7 @@ def _copy_of_build(built: Path, outcome: dict, workdir: Path) -> BuiltWarehouse:
             shutil.copytree(source, workdir / name)
         elif source.exists():
             shutil.copy(source, workdir / name)
-    db, target, state = workdir / "ct_dss.duckdb", workdir / "target", workdir / "state"
-    env = dbt_env(db)
-    env.update(CTDSS_STATE_DIR=str(state), DBT_TARGET_PATH=str(target))
+    db, target, state, env = _with_state(workdir)
     build = subprocess.CompletedProcess(outcome["args"], outcome["returncode"], outcome["stdout"], outcome["stderr"])
     return BuiltWarehouse(db, target, env, outcome["seconds"], build, state)
 
