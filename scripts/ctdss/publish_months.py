@@ -23,7 +23,6 @@ from ctdss.warehouse import qi as _q
 from ctdss.warehouse import ql as _lit
 
 MONTH = "month_start_date"
-Table = tuple[str, str, str | None]
 
 
 def columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
@@ -35,11 +34,10 @@ def columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: s
 def drop_unpublished(con: duckdb.DuckDBPyConnection, kept: set[tuple[str, str]], publication_table: str) -> None:
     """Drop the copy's tables other than `kept` (those the working file no longer has, those it copies whole),
     and its record of the publication (rewritten)."""
-    wanted = kept
     for schema, table in con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
     ).fetchall():
-        if (schema, table) not in wanted or (schema, table) == ("marts", publication_table):
+        if (schema, table) not in kept or (schema, table) == ("marts", publication_table):
             con.execute(f"drop table pub.{_q(schema)}.{_q(table)}")
 
 
