@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ctdss import config
+from ctdss.spark_server import CATALOGS, SparkServer
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     spark = sub.add_parser("spark", help="run the local Spark Thrift server, or compare a Spark build with DuckDB")
     actions = spark.add_subparsers(dest="spark_command", required=True)
-    actions.add_parser("up", help="start the local Spark Thrift server and wait until it accepts connections")
+    up = actions.add_parser("up", help="start the local Spark Thrift server and wait until it accepts connections")
+    up.add_argument("--catalog", choices=CATALOGS, default="hive",
+                    help="where the server keeps its table definitions: `hive` (default) in a Derby metastore under "
+                         "$CTDSS_SPARK_DIR, so they survive a restart; `in-memory` until the server stops (cheaper, "
+                         "for a server thrown away with its folder)")
     actions.add_parser("down", help="stop the local Spark Thrift server started by `ctdss spark up`")
     compare = actions.add_parser("compare", help="compare every mart and rpt_ table of Spark with DuckDB")
     compare.add_argument("--db", type=Path, help="the DuckDB build (default: $CTDSS_DB)")
@@ -25,10 +30,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     compare.add_argument("--run-results", type=Path, required=True, help="the Spark build's run_results.json")
 
 
-def _server():
-    from ctdss.spark_server import SparkServer
-
-    return SparkServer(config.spark_host(), config.spark_port(), config.spark_dir())
+def _server(catalog: str = "hive") -> SparkServer:
+    return SparkServer(config.spark_host(), config.spark_port(), config.spark_dir(), catalog)
 
 
 def cmd_export_raw(args: argparse.Namespace) -> int:
@@ -49,7 +52,7 @@ def cmd_spark(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from ctdss.spark_server import start
 
-    server = _server()
+    server = _server(args.catalog)
     pid = start(server, config.spark_start_timeout_seconds())
     print(f"Spark Thrift server pid={pid} listening on {server.host}:{server.port}; log {server.log_file}")
     return 0

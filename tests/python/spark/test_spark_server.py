@@ -48,6 +48,14 @@ def test_the_server_binds_one_address_and_keeps_its_files_in_its_folder(tmp_path
     assert f"-Dderby.system.home={tmp_path}" in java_options
 
 
+def test_the_server_keeps_its_tables_in_a_metastore_unless_asked_to_keep_them_in_memory(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    assert "spark.sql.catalogImplementation=hive" in spark_server.command(SparkServer("127.0.0.1", 10123, tmp_path))
+    in_memory = spark_server.command(SparkServer("127.0.0.1", 10123, tmp_path, "in-memory"))
+    assert "spark.sql.catalogImplementation=in-memory" in in_memory
+    assert "spark.sql.catalogImplementation=hive" not in in_memory
+
+
 def test_the_server_interprets_small_queries_rather_than_compiling_them(tmp_path: Path) -> None:
     # Compiling Java for each plan and re-planning after each stage cost more than the sample's queries do.
     pytest.importorskip("pyspark")
