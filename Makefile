@@ -75,7 +75,7 @@ test: setup ## Run every test (lint, and pytest including dbt build and dbt test
 	@$(MAKE) --no-print-directory -j2 lint pytest
 
 pytest: setup ## Run pytest alone (every dbt build and dbt test), over TEST_WORKERS processes
-	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 
 clean: ## Remove build output (keeps .venv and the warehouse)
 	rm -rf target logs dbt_packages

@@ -8,6 +8,8 @@ import pytest
 from support import browser
 from support.browser import luminance, png_colours, serve
 
+pytestmark = pytest.mark.slow
+
 MART = "model.ctdss.fct_program_participation_monthly"
 # Each render starts a Chromium of its own (several seconds); the same page is rendered once for the module.
 dump_dom = functools.cache(browser.dump_dom)

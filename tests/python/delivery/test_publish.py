@@ -17,6 +17,8 @@ from support.warehouse_fixtures import REPO, SAMPLE, copy_warehouse, dbt_env, do
 from ctdss import publish as publishing
 from ctdss.errors import UserError
 
+pytestmark = pytest.mark.slow
+
 # DuckDB's on-disk format numbers: 64 is what DuckDB 0.10, 1.0 and 1.1 write and read; later releases read it too.
 DUCKDB_1X_FORMAT = 64
 

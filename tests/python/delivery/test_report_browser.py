@@ -8,6 +8,8 @@ from support.browser import png_colours
 from support.devtools import browser
 from support.warehouse_fixtures import query
 
+pytestmark = pytest.mark.slow
+
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 PALETTE_BLUE = (0x00, 0x72, 0xB2)  # the first series colour of every chart
 # Each drawn chart: its id, the names of its legend entries, and how many SVG lines or bars plotly drew.

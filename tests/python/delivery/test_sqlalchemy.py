@@ -8,6 +8,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ctdss import publish as publishing
 
+pytestmark = pytest.mark.slow
+
 
 def test_superset_style_read_only_connection_queries_a_mart_and_a_report(built_warehouse, tmp_path):
     result = publishing.publish(built_warehouse.db, tmp_path / "ct_dss.duckdb", tmp_path / "exports")

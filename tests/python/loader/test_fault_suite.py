@@ -21,6 +21,8 @@ from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 from socrata_emulator import SocrataEmulator
 
+pytestmark = pytest.mark.slow
+
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05, connect_timeout=0.5, read_timeout=1.0,
                    request_deadline=1.5, dataset_deadline=60.0)
 INJECTED: Counter = Counter()  # faults fired, by scenario; printed at the end of the module

@@ -18,6 +18,8 @@ from ctdss.loader import load
 from ctdss.registry import load_registry
 from ctdss.snapshot import SnapshotSource
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "tok-7Hq2ZsecretZ9xK"
 
 

@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from support import loader_data as data
 from support.warehouse_fixtures import NO_UNIT_TESTS, REPO, SAMPLE, dbt_env, downstream_of, run_dbt
 
 from ctdss.publish import publish
+
+pytestmark = pytest.mark.slow
 
 
 def _digest(path: Path) -> str:

@@ -14,6 +14,8 @@ from support.warehouse_fixtures import REPO
 
 from ctdss.names import normalize_name
 
+pytestmark = pytest.mark.slow
+
 THRESHOLD = 5
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
