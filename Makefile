@@ -70,12 +70,14 @@ lint: setup ## ruff over Python, sqlfluff over models, macros and tests
 # repeats the session fixtures it needs, so more workers than cores only adds work). TEST_WORKERS=0 runs pytest in
 # one process.
 TEST_WORKERS ?= 2
+# Whole modules per worker, in collection order: tests/python/conftest.py puts the long modules first.
+XDIST = -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 test: setup ## Run every test (lint, and pytest including dbt build and dbt tests), side by side
 	@$(MAKE) --no-print-directory -j2 lint pytest
 
 pytest: setup ## Run pytest alone (every dbt build and dbt test), over TEST_WORKERS processes
-	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,$(XDIST))
 
 clean: ## Remove build output (keeps .venv and the warehouse)
 	rm -rf target logs dbt_packages

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ctdss import config
-from ctdss.spark_server import CATALOGS, SparkServer
+from ctdss.spark_server import CATALOGS, SparkServer, start, stop
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -50,8 +50,6 @@ def cmd_spark(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from ctdss.spark_server import start
-
     server = _server(args.catalog)
     pid = start(server, config.spark_start_timeout_seconds())
     print(f"Spark Thrift server pid={pid} listening on {server.host}:{server.port}; log {server.log_file}")
@@ -59,8 +57,6 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from ctdss.spark_server import stop
-
     server = _server()
     pid = stop(server)
     print(f"Stopped the Spark Thrift server (pid {pid})" if pid else "No Spark Thrift server was running")
