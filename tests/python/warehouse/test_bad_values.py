@@ -86,7 +86,7 @@ def _failed_tests(warehouse: BuiltWarehouse) -> set[str]:
     return set(re.findall(r"FAIL \d+ (\S+)", warehouse.build.stdout))
 
 
-def _show(warehouse: BuiltWarehouse, test: str) -> str:
+def _failing_rows(warehouse: BuiltWarehouse, test: str) -> str:
     """The rows a failing data test found, one value per line: its SQL as the build compiled and ran it (what
     `dbt show --select <test>` runs), read from the build's manifest."""
     manifest = json.loads((warehouse.target / "manifest.json").read_text(encoding="utf-8"))
@@ -106,15 +106,15 @@ def test_the_build_fails_on_the_values_it_cannot_map_or_key(bad):
 
 def test_the_failing_tests_name_the_offending_values(bad):
     warehouse, planted = bad
-    towns = _show(warehouse, "stg_socrata__town_program_annual_town_names_are_mapped")
+    towns = _failing_rows(warehouse, "stg_socrata__town_program_annual_town_names_are_mapped")
     for name in UNKNOWN_TOWNS:
         assert name in towns.splitlines()
-    programs = _show(warehouse, "stg_socrata__town_program_annual_program_names_are_mapped")
+    programs = _failing_rows(warehouse, "stg_socrata__town_program_annual_program_names_are_mapped")
     assert LONG_PROGRAM in programs.splitlines()
-    duplicates = _show(warehouse, "stg_socrata__town_program_annual_unique_town_program_year")
+    duplicates = _failing_rows(warehouse, "stg_socrata__town_program_annual_unique_town_program_year")
     town_key = planted["duplicates"]["town"][0].lower().replace(" ", "_")
     assert town_key in duplicates
-    codes = _show(warehouse, "stg_socrata__town_assistance_monthly_assistance_types_are_mapped")
+    codes = _failing_rows(warehouse, "stg_socrata__town_assistance_monthly_assistance_types_are_mapped")
     assert UNKNOWN_TOA.lower() in codes
 
 
