@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from ctdss.config import dataset_deadline_seconds, request_deadline_seconds
 from ctdss.contract import Vintage, vintage
 from ctdss.errors import LoadFailure, UserError
 from ctdss.landing import check_row_keys
+from ctdss.page_counts import CountedBehind, CountedFirst, PageCounts, PagesDisagree, parse_rows
 from ctdss.registry import Dataset
 from ctdss.sources import AlreadyLanded
 from ctdss.transport import DeadlineMissed, PortalHTTP, WatchedAdapter
@@ -260,7 +262,7 @@ class PortalSource:
         `limit` of them: `$select=field, count(*)` with `$group=field`, so the portal does the counting."""
         alias = "rows_in_group" if field == "row_count" else "row_count"
         params = {"$select": f"{field}, count(*) AS {alias}", "$group": field, "$order": field, "$limit": str(limit)}
-        _, rows = self._get(f"dataset {dataset_id}", f"/resource/{dataset_id}.json", params, _parse_rows)
+        _, rows = self._get(f"dataset {dataset_id}", f"/resource/{dataset_id}.json", params, parse_rows)
         return [(row.get(field), _as_count(row.get(alias))) for row in rows]  # type: ignore[union-attr]
 
     # -- the Source interface (ctdss.sources) ----------------------------------------------------------------
@@ -282,17 +284,13 @@ class PortalSource:
     def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
         """Pull every row page by page ($order=:id), writing each page's bytes to workdir. Returns the files.
         A page shorter than asked for is normal (the portal may cap the page size); the pull goes on until it
-        has the rows the portal counted, and an empty page before then is retried, then refused."""
+        has the rows the portal counted, and an empty page before then is retried, then refused. Pages are
+        counted as `page_counts` says: checked behind, and pulled again each checked first if one disagrees."""
         expected = self._count(ds, where)
-        files: list[Path] = []
-        pulled = 0
-        while pulled < expected:
-            body, rows = self._page(ds, where, pulled, expected)
-            path = workdir / f"rows-{len(files) + 1:06d}.json"
-            path.write_bytes(body)
-            files.append(path)
-            pulled += len(rows)
-            on_page(len(rows))
+        try:
+            files, pulled = self._pull(ds, where, workdir, on_page, expected, CountedBehind())
+        except PagesDisagree:
+            files, pulled = self._pull(ds, where, workdir, on_page, expected, CountedFirst())
         recount = self._count(ds, where)
         if pulled != expected or recount != expected:
             raise LoadFailure(
@@ -302,13 +300,40 @@ class PortalSource:
             )
         return files
 
-    def _page(self, ds: Dataset, where: str | None, offset: int, expected: int) -> tuple[bytes, list]:
+    def _pull(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None], expected: int,
+              counts: PageCounts) -> tuple[list[Path], int]:
+        """The pages in order, with the rows they were counted as. Each next page is asked for, on a second
+        thread, as soon as the last one is counted, so the portal serves it while the last is written: one
+        request is in flight at a time, and in the order a page-by-page pull sends them."""
+        files: list[Path] = []
+        pulled = 0
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctdss-page")
+        try:
+            page = ahead.submit(self._page, ds, where, 0, expected, counts) if expected else None
+            while page is not None:
+                body, rows = page.result()
+                pulled += rows
+                page = ahead.submit(self._page, ds, where, pulled, expected, counts) if pulled < expected else None
+                path = workdir / f"rows-{len(files) + 1:06d}.json"
+                path.write_bytes(body)
+                counts.written(path, rows)
+                files.append(path)
+                on_page(rows)
+            counts.confirm()
+        finally:
+            # Not waiting: a request still in flight after a failure ends on its own deadline, unread.
+            ahead.shutdown(wait=False, cancel_futures=True)
+            counts.close()
+        return files, pulled
+
+    def _page(self, ds: Dataset, where: str | None, offset: int, expected: int,
+              counts: PageCounts) -> tuple[bytes, int]:
         params = {"$select": ":id,*", "$order": ":id", "$limit": str(self.page_size), "$offset": str(offset)}
         if where:
             params["$where"] = where
 
         def parse(body: bytes) -> object:
-            rows = _parse_rows(body)
+            rows = counts.rows(body)
             if not rows:
                 raise _Transient(f"an empty page at row {offset:,} of the {expected:,} counted",
                                  refusal=_short_pull(self.portal, ds, offset, expected))
@@ -361,13 +386,6 @@ def _parse_object(body: bytes) -> object:
     value = json.loads(body)
     if not isinstance(value, dict):
         raise ValueError("expected a JSON object")
-    return value
-
-
-def _parse_rows(body: bytes) -> object:
-    value = json.loads(body)
-    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-        raise ValueError("expected a JSON array of row objects")
     return value
 
 

@@ -1,0 +1,85 @@
+"""A page is counted by its `:id` keys so that the next can be asked for at once, and checked by DuckDB once
+written; a page that disagrees starts the pull again, each page parsed before the next is asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support import loader_data as data
+
+from ctdss.loader import load
+from ctdss.page_counts import CountedBehind, CountedFirst, PagesDisagree
+from ctdss.portal import PortalSource, RetryPolicy
+from ctdss.registry import load_registry
+
+FAST = RetryPolicy(attempts=3, backoff_base=0.01, backoff_max=0.05, connect_timeout=1.0, read_timeout=2.0)
+ROWS = [{":id": f"row-{i}", "town": "Andover", "count": str(i)} for i in range(3)]
+
+
+def _checked(tmp_path: Path, body: bytes) -> tuple[int, bool]:
+    """The count CountedBehind gives the page, and whether its check behind agreed."""
+    counts = CountedBehind()
+    try:
+        rows = counts.rows(body)
+        path = tmp_path / "rows-000001.json"
+        path.write_bytes(body)
+        counts.written(path, rows)
+        try:
+            counts.confirm()
+        except PagesDisagree:
+            return rows, False
+        return rows, True
+    finally:
+        counts.close()
+
+
+def test_a_page_is_counted_by_its_ids_and_confirmed(tmp_path):
+    assert _checked(tmp_path, json.dumps(ROWS).encode()) == (3, True)
+
+
+def test_a_page_cut_in_the_middle_is_counted_by_its_ids_then_found_out(tmp_path):
+    body = json.dumps(ROWS).encode()
+    assert _checked(tmp_path, body[: body.rindex(b'":id"') + 12]) == (3, False)
+
+
+def test_a_value_holding_an_id_key_is_found_out(tmp_path):
+    rows = [{**ROWS[0], "location": {":id": "nested"}}]
+    assert _checked(tmp_path, json.dumps(rows).encode()) == (2, False)
+
+
+def test_rows_without_ids_are_parsed_to_be_counted(tmp_path):
+    rows = [{k: v for k, v in r.items() if k != ":id"} for r in ROWS]
+    assert _checked(tmp_path, json.dumps(rows).encode()) == (3, True)
+
+
+@pytest.mark.parametrize("body", [b"[]", b"[1, 2]", b"<html>503</html>"])
+def test_an_empty_or_unusable_page_is_counted_as_the_whole_parse_says(tmp_path, body):
+    for counts in (CountedBehind(), CountedFirst()):
+        try:
+            if body == b"[]":
+                assert counts.rows(body) == 0  # the pull retries an empty page
+            else:
+                with pytest.raises(ValueError):
+                    counts.rows(body)
+        finally:
+            counts.close()
+
+
+def test_a_cut_page_starts_the_pull_again_and_every_row_lands_once(socrata_emulator, tmp_path):
+    emu = socrata_emulator(data.write(tmp_path / "snapshot", data.datasets()))
+    emu.inject("truncate", path="resource", dataset_id=data.MONTHLY, after=2)  # page 2 of 4, half its bytes
+    source = PortalSource(emu.url, None, page_size=20, policy=FAST, sleep=lambda s: None)
+    try:
+        outcome = load(load_registry(), source, tmp_path / "w.duckdb", dataset_ids=[data.MONTHLY])[0]
+    finally:
+        source.close()
+    assert outcome.status == "loaded", outcome.error
+    assert outcome.rows_landed == len(emu.rows(data.MONTHLY)) == 72
+    offsets = [r.params["$offset"] for r in emu.requests_to("resource", data.MONTHLY)
+               if r.params.get("$select") == ":id,*"]
+    # The cut page (offset 20) was counted short, the pull went on from there, then started again from 0.
+    again = offsets.index("0", 1)
+    assert offsets[:2] == ["0", "20"] and "40" not in offsets[:again]
+    assert offsets[again:] == ["0", "20", "40", "60"]
