@@ -130,7 +130,8 @@ def _new_rows(pull: Pull) -> str:
 
 
 def build_rows(con: duckdb.DuckDBPyConnection, kind: Kind, pull: Pull) -> int:
-    """Step 1: write the kind's new table, in the open transaction. Returns the dataset's rows kept from before."""
+    """Step 1: write the kind's new rows, in the open transaction (checked next, and in place only at COMMIT).
+    Returns the dataset's rows kept from before."""
     ds, target, keep = pull.ds, f"raw.{qi(kind.name)}", _keep(pull)
     provenance = [name for name, _ in PROVENANCE]
     roles = list(kind.roles)
@@ -141,13 +142,20 @@ def build_rows(con: duckdb.DuckDBPyConnection, kind: Kind, pull: Pull) -> int:
     kept = con.execute(
         f"select count(*) from {target} where _source_dataset_id = ? and ({keep})", [ds.id]
     ).fetchone()[0]
-    # One statement writes the kind's new table: the rows kept from before and the dataset's new rows, read
-    # straight from the page files. It is checked next and replaces the old table only at COMMIT.
     try:
-        con.execute(
-            f"create or replace table {target} as select {', '.join(qi(c) for c in ordered)} from ("
-            f"select * from {target} where {keep} union all by name {_new_rows(pull)})"
-        )
+        if pull.window_start and existing == ordered:
+            # A window replaces a few months of a table that may hold millions of rows: delete and insert
+            # them in place, rather than copy every kept row into a new table.
+            con.execute(f"delete from {target} where not ({keep})")
+            con.execute(f"insert into {target} by name {_new_rows(pull)}")
+        else:
+            # One statement writes the kind's new table: the rows kept from before and the dataset's new rows,
+            # read straight from the page files. A whole dataset replaced, or new columns, leave no deleted rows
+            # behind in the file this way.
+            con.execute(
+                f"create or replace table {target} as select {', '.join(qi(c) for c in ordered)} from ("
+                f"select * from {target} where {keep} union all by name {_new_rows(pull)})"
+            )
     except duckdb.Error as exc:
         raise LoadFailure(
             f"Dataset {ds.id} could not be read: {first_line(exc)}. Nothing was loaded; re-extract "

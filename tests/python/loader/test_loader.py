@@ -242,6 +242,25 @@ def test_window_refresh_repulls_the_last_months_and_keeps_older_ones(tmp_path, s
     assert all(r[3] == served[r[-2]]["recipients"] for r in data.raw_tables(db)["program_monthly"][1:])
 
 
+def test_a_window_that_fails_its_checks_leaves_the_table_as_it_was(tmp_path, socrata_emulator, db):
+    """A window is replaced in place (its rows deleted, the new ones inserted): a refusal undoes both."""
+    sets = data.datasets(months=12)
+    emu = socrata_emulator(data.write(tmp_path / "v1", sets))
+    load_from(portal(emu), db, dataset_ids=[data.MONTHLY])
+    before, audit_before = data.raw_tables(db), data.audit(db)
+    meta, rows = sets[data.MONTHLY]
+    meta["rowsUpdatedAt"] += 86400
+    emu.set_metadata(data.MONTHLY, meta)
+    emu.set_rows(data.MONTHLY, [{**r, "recipients": "7"} for r in rows])
+    emu.inject("duplicate_row", path="resource", dataset_id=data.MONTHLY, after=2)  # page 2 of the window
+    emu.requests.clear()
+    outcome = load_from(portal(emu, page_size=5), db, dataset_ids=[data.MONTHLY])[data.MONTHLY]
+    assert outcome.status == "failed" and "more than once" in outcome.error
+    assert {r.params.get("$where") for r in resource_requests(emu)} == {f"month >= '{data.month_text(9)}'"}
+    assert data.raw_tables(db) == before
+    assert data.audit(db)[:-1] == audit_before
+
+
 def test_rows_updated_at_changing_during_the_pull_fails_cleanly(snapshot, socrata_emulator, db):
     emu = socrata_emulator(snapshot)
     emu.inject("bump_rows_updated_at", path="resource", dataset_id=data.MONTHLY, after=1)
