@@ -34,6 +34,7 @@ RELATIONS_FILE = "relations.json"
 BUILT_TYPES = ("model", "seed", "snapshot")
 CHANGED = "source_status:fresher+ state:modified+"
 RERUN_FROM_SCRATCH = "state:modified+,config.materialized:incremental"
+COMPILED_FOR_LINEAGE = "resource_type:model resource_type:snapshot"
 
 
 class BuildMode(StrEnum):
@@ -166,11 +167,13 @@ def _run_build(invoke, mode: BuildMode, state: Path, target: Path) -> object:
     return result
 
 
-def _compile_all(invoke, target: Path) -> None:
-    """Compile every node after a selective build, so that target/manifest.json (which `ctdss lineage` traces,
-    and the state keeps) holds every model's SQL, not only the SQL of the nodes that ran. Nothing is built."""
+def _compile_models(invoke, target: Path) -> None:
+    """Compile every model and snapshot after a selective build, so that target/manifest.json (which `ctdss
+    lineage` traces) holds all of their SQL, not only the SQL of the nodes that ran. The tests are left out:
+    nothing reads their compiled SQL but a build that ran them, and they are most of the project's nodes.
+    Nothing is built."""
     built = (target / "run_results.json").read_bytes()
-    result = invoke(["compile", "--quiet"])
+    result = invoke(["compile", "--quiet", "--select", COMPILED_FOR_LINEAGE])
     (target / "run_results.json").write_bytes(built)  # what the build ran, for the state and for readers
     if not getattr(result, "success", False):
         raise _failed("`dbt compile`", result, target)
@@ -235,6 +238,6 @@ def build(db: Path, state: Path, *, full: bool = False) -> BuildResult:
     _freshness(invoke, target)
     result = _run_build(invoke, chosen.mode, state, target)
     if chosen.mode is BuildMode.CHANGED:
-        _compile_all(invoke, target)
+        _compile_models(invoke, target)
     relations = _save_state(state, target, chosen.mode)
     return BuildResult(chosen.mode, len(getattr(result.result, "results", []) or []), relations)
