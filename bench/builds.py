@@ -22,6 +22,9 @@ from measure import BenchError, emulator, measured
 LAYERS = ("seeds", "staging", "intermediate", "qa", "marts", "reporting", "snapshots", "other")
 RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "unit_test")
 REGISTRY = Path("models") / "staging" / "socrata" / "_socrata__sources.yml"
+# The steps of `make build` and `make refresh` (the Makefile's order), by the verb of the command make echoes
+# as each starts.
+STEPS = (("land", "load"), ("dbt", "build"), ("lineage", "lineage"), ("publish", "publish"))
 
 
 def write_registry(path: Path, root: Path, kind: str, dataset_id: str, fields: dict[str, str],
@@ -60,12 +63,27 @@ def environment(work: Path, registry: Path) -> dict[str, str]:
     return env
 
 
-def make(target: str, load_args: str, env: dict[str, str], root: Path, log: Path) -> float:
-    """Run one Makefile target with the loader's source (`--snapshot DIR` or `--portal URL`); its wall time."""
+def make(target: str, load_args: str, env: dict[str, str], root: Path, log: Path) -> dict:
+    """Run one Makefile target with the loader's source (`--snapshot DIR` or `--portal URL`); its wall time,
+    and the seconds of each of its steps."""
     result = measured(["make", "--no-print-directory", target, f"LOAD_ARGS={load_args}"], log, env=env, cwd=root)
     if result["returncode"] != 0:
         raise BenchError(f"`make {target}` failed (exit {result['returncode']}); see {log}.")
-    return result["wall_seconds"]
+    return {"wall_seconds": round(result["wall_seconds"], 3),
+            "steps": step_seconds(result["line_seconds"], result["wall_seconds"])}
+
+
+def step_seconds(lines: list[tuple[float, str]], total: float) -> dict[str, float]:
+    """Each step's seconds, from when make echoed its command (`.venv/bin/ctdss load ...`) to the next's."""
+    verbs = dict(reversed([(_ctdss_verb(line), t) for t, line in lines]))  # the first time each verb was echoed
+    starts = sorted((verbs[verb], name) for name, verb in STEPS if verb in verbs)
+    ends = [t for t, _ in starts[1:]] + [total]
+    return {name: round(end - at, 3) for (at, name), end in zip(starts, ends, strict=True)}
+
+
+def _ctdss_verb(line: str) -> str | None:
+    words = line.split()
+    return words[1] if len(words) > 1 and words[0].endswith("/ctdss") else None
 
 
 def build_and_refresh(work: Path, snapshot: Path, portal: Path, registry: Path, root: Path,
@@ -83,9 +101,9 @@ def build_and_refresh(work: Path, snapshot: Path, portal: Path, registry: Path, 
     published = (work / "published" / "ct_dss.duckdb").stat().st_size
     shutil.rmtree(work, ignore_errors=True)
     return {
-        "build": {"wall_seconds": round(full, 3), "dbt": full_dbt, "published_bytes": published},
-        "refresh": {"wall_seconds": round(refresh, 3), "dbt": refresh_dbt,
-                    "ratio_to_build": round(refresh / full, 3)},
+        "build": {**full, "dbt": full_dbt, "published_bytes": published},
+        "refresh": {**refresh, "dbt": refresh_dbt,
+                    "ratio_to_build": round(refresh["wall_seconds"] / full["wall_seconds"], 3)},
     }
 
 

@@ -25,19 +25,21 @@ class BenchError(Exception):
 
 
 def measured(cmd: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> dict:
-    """Run a command; return its wall time, its peak RSS (wait4's ru_maxrss, MB), exit code and stdout."""
+    """Run a command; return its wall time, its peak RSS (wait4's ru_maxrss, MB), exit code and stdout, and
+    when (seconds from the start) each line of stdout arrived."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as err:
         err.write("$ " + " ".join(cmd) + "\n")
         err.flush()
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=cwd, text=True)
-        out = proc.stdout.read() if proc.stdout else ""
+        lines = [(time.perf_counter() - started, line) for line in proc.stdout] if proc.stdout else []
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
+        out = "".join(line for _, line in lines)
         err.write(out)
     return {"returncode": os.waitstatus_to_exitcode(status), "wall_seconds": seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out}
+            "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out, "line_seconds": lines}
 
 
 def last_json(text: str) -> dict:

@@ -61,6 +61,11 @@ def test_the_refresh_rebuilt_the_monthly_lineages_and_not_the_annual_kinds(smoke
     assert data["refresh_window"]["rows"] == (min(data["periods"], 3) + 1) * data["towns"] * data["items"]
     assert one["refresh"]["ratio_to_build"] == round(one["refresh"]["wall_seconds"] / one["build"]["wall_seconds"],
                                                      3)
+    # Both are split into the Makefile's four steps, in its order, which take all but make's own start-up.
+    for run in (one["build"], one["refresh"]):
+        assert list(run["steps"]) == ["land", "dbt", "lineage", "publish"]
+        assert 0.9 * run["wall_seconds"] < sum(run["steps"].values()) <= run["wall_seconds"]
+        assert all(seconds > 0 for seconds in run["steps"].values())
 
 
 @pytest.mark.slow
