@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -307,13 +307,12 @@ class PortalSource:
         request is in flight at a time, and in the order a page-by-page pull sends them."""
         files: list[Path] = []
         pulled = 0
-        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctdss-page")
         try:
-            page = ahead.submit(self._page, ds, where, 0, expected, counts) if expected else None
+            page = _Background(self._page, ds, where, 0, expected, counts) if expected else None
             while page is not None:
                 body, rows = page.result()
                 pulled += rows
-                page = ahead.submit(self._page, ds, where, pulled, expected, counts) if pulled < expected else None
+                page = _Background(self._page, ds, where, pulled, expected, counts) if pulled < expected else None
                 path = workdir / f"rows-{len(files) + 1:06d}.json"
                 path.write_bytes(body)
                 counts.written(path, rows)
@@ -321,8 +320,6 @@ class PortalSource:
                 on_page(rows)
             counts.confirm()
         finally:
-            # Not waiting: a request still in flight after a failure ends on its own deadline, unread.
-            ahead.shutdown(wait=False, cancel_futures=True)
             counts.close()
         return files, pulled
 
@@ -360,6 +357,30 @@ class PortalSource:
 
     def check_rows(self, con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:
         check_row_keys(con, ds, files, served)
+
+
+class _Background:
+    """A call run on a daemon thread; `result()` waits for it. A pull that fails or is interrupted while the
+    next page is in flight does not wait for it (an executor's thread would hold up the process's exit until
+    the request ended on its deadline)."""
+
+    def __init__(self, call: Callable[..., object], *args: object) -> None:
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call, args), name="ctdss-page", daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[..., object], args: tuple) -> None:
+        try:
+            self._value = call(*args)
+        except BaseException as exc:  # handed to the caller of result(), whatever it is
+            self._error = exc
+
+    def result(self):  # type: ignore[no-untyped-def] - the call's own result
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _short_pull(portal: str, ds: Dataset, pulled: int, expected: int) -> str:

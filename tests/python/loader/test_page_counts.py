@@ -4,6 +4,10 @@ written; a page that disagrees starts the pull again, each page parsed before th
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,30 @@ def test_a_cut_page_starts_the_pull_again_and_every_row_lands_once(socrata_emula
     again = offsets.index("0", 1)
     assert offsets[:2] == ["0", "20"] and "40" not in offsets[:again]
     assert offsets[again:] == ["0", "20", "40", "60"]
+
+
+def test_an_interrupted_pull_does_not_wait_for_the_page_in_flight(socrata_emulator, tmp_path):
+    emu = socrata_emulator(data.write(tmp_path / "snapshot", data.datasets()))
+    emu.inject("trickle", path="resource", dataset_id=data.MONTHLY, after=2)  # page 2: a byte every 50 ms
+    script = f"""
+from pathlib import Path
+from ctdss.portal import PortalSource
+from ctdss.registry import load_registry
+source = PortalSource({emu.url!r}, None, page_size=20)
+source.fetch(load_registry().select([{data.MONTHLY!r}])[0], None, Path({str(tmp_path)!r}), lambda rows: None)
+"""
+    pull = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    try:
+        # Page 2 is being served, a byte at a time (about 100 s of it, within the default timeouts).
+        assert emu.wait_until(lambda: len(_pages(emu)) == 2, timeout=30)
+        interrupted = time.monotonic()
+        pull.send_signal(signal.SIGINT)
+        _, err = pull.communicate(timeout=60)
+    finally:
+        pull.kill()
+    assert "KeyboardInterrupt" in err, err[-2000:]
+    assert time.monotonic() - interrupted < 10  # the process exited without waiting for the page in flight
+
+
+def _pages(emu) -> list:
+    return [r for r in emu.requests_to("resource", data.MONTHLY) if r.params.get("$select") == ":id,*"]
