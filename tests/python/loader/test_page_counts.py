@@ -92,7 +92,11 @@ def test_a_cut_page_starts_the_pull_again_and_every_row_lands_once(socrata_emula
 def test_an_interrupted_pull_does_not_wait_for_the_page_in_flight(socrata_emulator, tmp_path):
     emu = socrata_emulator(data.write(tmp_path / "snapshot", data.datasets()))
     emu.inject("trickle", path="resource", dataset_id=data.MONTHLY, after=2)  # page 2: a byte every 50 ms
+    # The pull's process takes Ctrl-C as a terminal's process does (pytest-xdist's workers ignore SIGINT, and a
+    # child inherits that).
     script = f"""
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 from ctdss.portal import PortalSource
 from ctdss.registry import load_registry
