@@ -319,6 +319,12 @@ class PortalSource:
                 files.append(path)
                 on_page(rows)
             counts.confirm()
+        except PagesDisagree:
+            # The pull starts again: it leaves no page of this one behind and takes back the rows it reported.
+            for path in files:
+                path.unlink(missing_ok=True)
+            on_page(-pulled)
+            raise
         finally:
             counts.close()
         return files, pulled

@@ -21,7 +21,8 @@ class ProgressSink(Protocol):
         """The dataset's metadata is being read."""
 
     def page(self, ds: Dataset, rows: int) -> None:
-        """One more page of `rows` rows of the dataset was pulled."""
+        """One more page of `rows` rows of the dataset was pulled (negative: a pull that starts again takes back
+        the rows it reported)."""
 
     def finished(self, outcome: Outcome) -> None:
         """The dataset was loaded, skipped or failed."""

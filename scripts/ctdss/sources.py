@@ -41,7 +41,7 @@ class Source(Protocol):
 
     def fetch(self, ds: Dataset, where: str | None, workdir: Path, on_page: Callable[[int], None]) -> list[Path]:
         """The dataset's rows as JSON-array files (written to `workdir` if they are pulled), calling `on_page`
-        with each file's row count."""
+        with each file's row count (and with minus the rows reported so far, should a pull start again)."""
         ...
 
     def preflight(self, datasets: list[Dataset], registry_path: Path, landed: AlreadyLanded) -> str | None:

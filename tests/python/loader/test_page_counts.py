@@ -16,7 +16,9 @@ from support import loader_data as data
 from ctdss.loader import load
 from ctdss.page_counts import CountedBehind, CountedFirst, PagesDisagree
 from ctdss.portal import PortalSource, RetryPolicy
+from ctdss.progress import NoProgress
 from ctdss.registry import load_registry
+from ctdss.snapshot import extract
 
 FAST = RetryPolicy(attempts=3, backoff_base=0.01, backoff_max=0.05, connect_timeout=1.0, read_timeout=2.0)
 ROWS = [{":id": f"row-{i}", "town": "Andover", "count": str(i)} for i in range(3)]
@@ -87,6 +89,22 @@ def test_a_cut_page_starts_the_pull_again_and_every_row_lands_once(socrata_emula
     again = offsets.index("0", 1)
     assert offsets[:2] == ["0", "20"] and "40" not in offsets[:again]
     assert offsets[again:] == ["0", "20", "40", "60"]
+
+
+def test_an_extract_that_starts_a_pull_again_keeps_only_the_second_pull(socrata_emulator, tmp_path):
+    emu = socrata_emulator(data.write(tmp_path / "snapshot", data.datasets()))
+    emu.inject("truncate", path="resource", dataset_id=data.MONTHLY, after=2)  # page 2 of 4, half its bytes
+    registry = load_registry()
+    source = PortalSource(emu.url, None, page_size=20, policy=FAST, sleep=lambda s: None)
+    try:
+        counts = extract(source, registry.select([data.MONTHLY]), tmp_path / "out", NoProgress(), registry.path)
+    finally:
+        source.close()
+    assert counts == {data.MONTHLY: 72}  # the first pull's rows taken back
+    pages = sorted((tmp_path / "out" / data.MONTHLY).glob("rows*.json"))
+    assert [p.name for p in pages] == [f"rows-00000{i}.json" for i in range(1, 5)]  # none left from the first
+    ids = [r[":id"] for p in pages for r in json.loads(p.read_text(encoding="utf-8"))]
+    assert sorted(ids) == sorted(r[":id"] for r in emu.rows(data.MONTHLY))
 
 
 def test_an_interrupted_pull_does_not_wait_for_the_page_in_flight(socrata_emulator, tmp_path):
