@@ -38,6 +38,7 @@ from ctdss import publish_months as months
 from ctdss.build import read_relations
 from ctdss.config import lock_timeout_seconds, state_dir
 from ctdss.errors import UserError
+from ctdss.exports import write_exports
 from ctdss.warehouse import qi as _q
 from ctdss.warehouse import ql as _lit
 from ctdss.warehouse import wait_for_lock
@@ -232,7 +233,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     _fsync(temp)
     os.replace(temp, published_db)
     _fsync(published_db.parent)
-    _export(published_db, exports_dir, reuse)
+    write_exports(published_db, exports_dir, PUBLICATION_TABLE, reuse)
     _record(published_db, exports_dir, built, tables, whole_bytes)
     return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic, len(reuse))
 
@@ -283,78 +284,3 @@ def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, s
         con.execute(f"comment on column pub.marts.{PUBLICATION_TABLE}.{_q(column)} is {_lit(text)}")
     row = con.execute(f"select coalesce(bool_or(is_synthetic), false) from pub.marts.{PUBLICATION_TABLE}").fetchone()
     return bool(row[0])
-
-
-def _export(published_db: Path, exports_dir: Path, reuse: set[str] = frozenset()) -> None:
-    """Parquet and CSV of every published table, with manifest.json; the folder is replaced as a whole. The
-    files of a table kept from the last publication are hard links to its previous files."""
-    exports_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = exports_dir.with_name(f".{exports_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    previous = _previous_exports(exports_dir) if reuse else {}
-    con = duckdb.connect(str(published_db), read_only=True)
-    try:
-        manifest: dict = {"published_file": str(published_db), "tables": []}
-        vintages = con.execute(
-            f"select source_dataset_id, strftime(source_rows_updated_at, '%Y-%m-%dT%H:%M:%SZ'), load_ids, "
-            f"is_synthetic, strftime(published_at, '%Y-%m-%dT%H:%M:%SZ') from marts.{PUBLICATION_TABLE}"
-        ).fetchall()
-        manifest["source_vintages"] = [
-            {"source_dataset_id": v[0], "source_rows_updated_at": v[1], "load_ids": v[2], "is_synthetic": v[3]}
-            for v in vintages
-        ]
-        manifest["is_synthetic"] = any(v[3] for v in vintages)
-        manifest["published_at"] = vintages[0][4] if vintages else None
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables() order by 1, 2"
-        ).fetchall():
-            base = f"{schema}.{table}"
-            entry = previous.get(base) if base in reuse else None
-            if entry is not None and _link_files(exports_dir, staging, entry):
-                manifest["tables"].append(entry)
-            else:
-                manifest["tables"].append(_export_table(con, staging, schema, table))
-    finally:
-        con.close()
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    old = exports_dir.with_name(f".{exports_dir.name}.old-{os.getpid()}")
-    if exports_dir.exists():
-        os.replace(exports_dir, old)
-    os.replace(staging, exports_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _export_table(con: duckdb.DuckDBPyConnection, staging: Path, schema: str, table: str) -> dict:
-    relation = f"{_q(schema)}.{_q(table)}"
-    base = f"{schema}.{table}"
-    con.execute(f"copy {relation} to {_lit(staging / (base + '.parquet'))} (format parquet)")
-    con.execute(f"copy {relation} to {_lit(staging / (base + '.csv'))} (format csv, header true)")
-    columns = con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-        "order by column_index", [schema, table]).fetchall()
-    return {
-        "name": base,
-        "rows": con.execute(f"select count(*) from {relation}").fetchone()[0],
-        "columns": [{"name": c, "type": t} for c, t in columns],
-        "files": {kind: {"path": f"{base}.{kind}", "bytes": (staging / f"{base}.{kind}").stat().st_size}
-                  for kind in ("parquet", "csv")},
-    }
-
-
-def _previous_exports(exports_dir: Path) -> dict[str, dict]:
-    try:
-        manifest = json.loads((exports_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {t["name"]: t for t in manifest.get("tables", []) if isinstance(t, dict) and "name" in t}
-
-
-def _link_files(exports_dir: Path, staging: Path, entry: dict) -> bool:
-    """Hard-link a kept table's previous export files into the new folder; False if any is missing."""
-    files = [f["path"] for f in (entry.get("files") or {}).values()]
-    if not files or not all((exports_dir / name).is_file() for name in files):
-        return False
-    for name in files:
-        os.link(exports_dir / name, staging / name)
-    return True

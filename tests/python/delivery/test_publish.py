@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from support.warehouse_fixtures import REPO, SAMPLE, copy_warehouse, dbt_env, downstream_of, run_dbt
 
+from ctdss import exports as exporting
 from ctdss import publish as publishing
 from ctdss.errors import UserError
 
@@ -111,6 +112,17 @@ def test_a_failed_publish_leaves_the_previous_file_untouched(published, built_wa
         publishing.publish(built_warehouse.db, published.published, published.exports)
     assert digest(published.published) == before
     assert [p.name for p in published.published.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failed_export_leaves_the_previous_exports_as_they_were(published, monkeypatch):
+    exports = published.exports
+    before = {p.name: digest(p) for p in exports.iterdir()}
+    # The CSV writer given an option it does not know: DuckDB refuses that copy while the others may be running.
+    monkeypatch.setitem(exporting.FORMATS, "csv", "(format csv, no_such_option true)")
+    with pytest.raises(duckdb.Error, match="no_such_option"):
+        exporting.write_exports(published.published, exports, publishing.PUBLICATION_TABLE)
+    assert {p.name: digest(p) for p in exports.iterdir()} == before
+    assert [p.name for p in exports.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_publishing_before_a_build_says_what_to_do(tmp_path):
