@@ -168,15 +168,25 @@ def _run_build(invoke, mode: BuildMode, state: Path, target: Path) -> object:
 
 
 def _compile_models(invoke, target: Path) -> None:
-    """Compile every model and snapshot after a selective build, so that target/manifest.json (which `ctdss
-    lineage` traces) holds all of their SQL, not only the SQL of the nodes that ran. The tests are left out:
-    nothing reads their compiled SQL but a build that ran them, and they are most of the project's nodes.
-    Nothing is built."""
+    """Compile the models and snapshots a selective build left alone, so that target/manifest.json (which
+    `ctdss lineage` traces) holds the SQL of every one of them, not only of the nodes that ran. The nodes that
+    ran keep the SQL the build compiled (the runner shares one manifest), so they are not compiled again. The
+    tests are left out: nothing reads their compiled SQL but a build that ran them, and they are most of the
+    project's nodes. Nothing is built."""
     built = (target / "run_results.json").read_bytes()
-    result = invoke(["compile", "--quiet", "--select", COMPILED_FOR_LINEAGE])
+    ran = _ran(json.loads(built))
+    result = invoke(["compile", "--quiet", "--select", COMPILED_FOR_LINEAGE, *(["--exclude", *ran] if ran else [])])
     (target / "run_results.json").write_bytes(built)  # what the build ran, for the state and for readers
     if not getattr(result, "success", False):
         raise _failed("`dbt compile`", result, target)
+
+
+def _ran(run_results: dict) -> list[str]:
+    """The models and snapshots a build ran (their SQL is compiled), by name, which dbt keeps unique in a
+    project."""
+    return sorted({result["unique_id"].split(".")[-1] for result in run_results.get("results", [])
+                   if result.get("unique_id", "").split(".")[0] in ("model", "snapshot")
+                   and result.get("status") == "success"})
 
 
 # -- the state ---------------------------------------------------------------------------------------------

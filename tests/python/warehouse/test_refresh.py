@@ -175,6 +175,27 @@ def test_the_refresh_builds_the_monthly_lineages_and_leaves_the_other_kinds_alon
     assert not models & {*ANNUAL_MODELS, "dim_town", "dim_program"}
 
 
+def compiled_sql(work: Path) -> dict[str, tuple[str, str | None]]:
+    """Every model's and snapshot's (materialization, compiled SQL) in the manifest of the last build in `work`."""
+    nodes = json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    return {uid: (n["config"]["materialized"], n.get("compiled_code")) for uid, n in nodes.items()
+            if n["resource_type"] in ("model", "snapshot")}
+
+
+@pytest.mark.slow
+def test_the_refresh_leaves_the_lineage_the_sql_of_every_model_it_did_and_did_not_run(refreshed):
+    # The refresh compiles only the models it did not run; those it ran keep what the build compiled.
+    refresh, rebuild = compiled_sql(refreshed["work"]), compiled_sql(refreshed["rebuilt"])
+    assert set(refresh) == set(rebuild)
+    assert [uid for uid, (_, sql) in refresh.items() if not sql] == []
+    # An incremental model compiles to its incremental branch after a refresh, and to a full select in a
+    # rebuild from scratch; every other model compiles the same whichever way it was built.
+    differ = [uid for uid, (materialized, sql) in refresh.items()
+              if materialized != "incremental" and sql != rebuild[uid][1]]
+    assert differ == []
+    assert ran(refreshed["work"]) & {uid.split(".")[-1] for uid, (m, _) in refresh.items() if m != "incremental"}
+
+
 @pytest.mark.slow
 def test_every_mart_and_report_is_identical_to_a_rebuild_from_scratch(refreshed):
     work, rebuilt = refreshed["work"] / "ct_dss.duckdb", refreshed["rebuilt"] / "ct_dss.duckdb"
