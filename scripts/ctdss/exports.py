@@ -98,8 +98,13 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, staging: Path, tables: list[tup
             cursor.close()
 
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="ctdss-export") as pool:
-        for done in [pool.submit(copy, job) for job in copies]:
-            done.result()
+        pending = [pool.submit(copy, job) for job in copies]
+        try:
+            for done in pending:
+                done.result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the copies not started yet would be thrown away with the folder
+            raise
 
 
 def _entry(con: duckdb.DuckDBPyConnection, staging: Path, schema: str, table: str) -> dict:
