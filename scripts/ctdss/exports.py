@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
+from ctdss.folders import replaced_folder
 from ctdss.warehouse import qi, ql
 
 FORMATS = {"parquet": "(format parquet)", "csv": "(format csv, header true)"}
@@ -27,21 +27,9 @@ def write_exports(published_db: Path, exports_dir: Path, publication_table: str,
                   reuse: set[str] = frozenset()) -> None:
     """Write the exports of `published_db` to `exports_dir`, keeping the files of the tables named in `reuse`
     (schema.table) from the previous exports when they are all there."""
-    exports_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = exports_dir.with_name(f".{exports_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with replaced_folder(exports_dir) as staging:
         manifest = _write_tables(published_db, exports_dir, staging, publication_table, reuse)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    old = exports_dir.with_name(f".{exports_dir.name}.old-{os.getpid()}")
-    if exports_dir.exists():
-        os.replace(exports_dir, old)
-    os.replace(staging, exports_dir)
-    shutil.rmtree(old, ignore_errors=True)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def _write_tables(published_db: Path, exports_dir: Path, staging: Path, publication_table: str,

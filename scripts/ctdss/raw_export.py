@@ -8,13 +8,12 @@ reads them as `timestamp`, as the marts' contracts declare, and not as `timestam
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import duckdb
 
 from ctdss.errors import UserError
+from ctdss.folders import replaced_folder
 from ctdss.registry import Registry
 
 
@@ -35,21 +34,14 @@ def export_raw(registry: Registry, db: Path, out: Path) -> dict[str, int]:
     if not Path(db).exists():
         raise UserError(f"Cannot export the raw layer: the warehouse {db} does not exist. Land data first with "
                         f"`make load-sample` (offline) or `make load`, then export.")
-    out = Path(out)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
     con = duckdb.connect(str(db), read_only=True)
     try:
         con.execute("set TimeZone = 'UTC'")
         tables = _raw_tables(con, registry)
-        counts = {table: _export_table(con, table, staging) for table in tables}
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with replaced_folder(Path(out)) as staging:
+            return {table: _export_table(con, table, staging) for table in tables}
     finally:
         con.close()
-    _swap_in(staging, out)
-    return counts
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection, registry: Registry) -> list[str]:
@@ -80,10 +72,3 @@ def _export_table(con: duckdb.DuckDBPyConnection, kind: str, staging: Path) -> i
     con.execute(f"copy ({query}) to {_lit(folder / 'part-00000.parquet')} (format parquet)")
     return con.execute(f"select count(*) from raw.{_q(kind)}").fetchone()[0]
 
-
-def _swap_in(staging: Path, out: Path) -> None:
-    previous = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        out.rename(previous)
-    staging.rename(out)
-    shutil.rmtree(previous, ignore_errors=True)

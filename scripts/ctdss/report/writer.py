@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctdss.folders import replaced_folder
 from ctdss.report import queries, render
 from ctdss.report.site import ChartView, Page, build_pages, period_label
 
@@ -62,14 +62,6 @@ def _write_page(root: Path, page: Page) -> int:
     return written
 
 
-def _swap(staging: Path, out: Path) -> None:
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        os.replace(out, old)
-    os.replace(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def write_site(published_db: Path, out: Path) -> SiteResult:
     """Write the whole site to a new folder beside `out`, then swap it in: a failure leaves the old site."""
     started = time.perf_counter()
@@ -79,15 +71,8 @@ def write_site(published_db: Path, out: Path) -> SiteResult:
         pages = build_pages(con)
     finally:
         con.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+    with replaced_folder(out) as staging:
         _write_assets(staging / "assets")
         csv_files = sum(_write_page(staging, page) for page in pages)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap(staging, out)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return SiteResult(out, len(pages), csv_files, size, time.perf_counter() - started)
