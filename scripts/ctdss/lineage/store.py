@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from ctdss.lineage.model import Edge
 
 SCHEMA = "marts"
@@ -50,13 +52,21 @@ def write_table(db: Path, edges: list[Edge]) -> None:
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(f"create or replace table {target} ("
                     + ", ".join(f"{name} {kind}" for name, (kind, _) in COLUMNS.items()) + ")")
-        con.executemany(f"insert into {target} values ({', '.join('?' for _ in COLUMNS)})", rows(edges))
+        _insert(con, target, rows(edges))
         con.execute(f"comment on table {target} is '{_escape(DESCRIPTION)}'")
         for name, (_, text) in COLUMNS.items():
             con.execute(f"comment on column {target}.{name} is '{_escape(text)}'")
         con.execute("commit")
     finally:
         con.close()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, target: str, values: list[tuple]) -> None:
+    """All rows in one statement, a list per column unnested side by side: `executemany` inserts row by row,
+    which took most of the step's second on the project's 1,663 edges."""
+    if values:
+        columns = [list(column) for column in zip(*values, strict=True)]
+        con.execute(f"insert into {target} select {', '.join('unnest(?)' for _ in COLUMNS)}", columns)
 
 
 def _escape(text: str) -> str:
