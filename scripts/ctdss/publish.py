@@ -20,7 +20,8 @@ describes, so a published file replaced by anything else is published again in f
 
 The file is written with DuckDB storage version v1.0.0 (on-disk format 64), which DuckDB 0.10.x, 1.0 and every
 later release can open, so BI tools that bundle an older DuckDB can read it. Exports (Parquet and CSV of every
-table, with a manifest) are written to a new folder that then replaces the old one.
+table, with a manifest) are written to a new folder that then replaces the old one; of a table with a month
+column, exported a file per calendar year, only the years of the months that changed are written again.
 """
 
 from __future__ import annotations
@@ -168,15 +169,17 @@ def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[s
 
 
 def _update_copy(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[str, str, str | None]],
-                 reuse: set[str]) -> tuple[dict[str, int], bool]:
+                 reuse: set[str]) -> tuple[dict[str, int], bool, dict[str, set[int | None]]]:
     """In `temp`, a copy of the previous published file: keep the tables published from their current build,
     replace the changed months of the others that have a month column, copy the rest whole. Drops and deletes
-    first, then a checkpoint, so that what is written next reuses the space they gave back."""
+    first, then a checkpoint, so that what is written next reuses the space they gave back. Returns the counts,
+    the synthetic flag and, of each table whose months were replaced, the years of those months."""
     months.attach_copy(con, temp)
     by_month = [(s, t) for s, t, _ in tables if f"{s}.{t}" not in reuse and months.can_replace_months(con, s, t)]
     kept = {(s, t) for s, t, _ in tables if f"{s}.{t}" in reuse and months.same_columns(con, s, t)}
     months.drop_unpublished(con, kept | set(by_month), PUBLICATION_TABLE)
     changed = {(s, t): months.delete_changed_months(con, s, t, i) for i, (s, t) in enumerate(by_month)}
+    years = {f"{s}.{t}": months.years_of(con, changed[(s, t)]) for s, t in by_month}
     con.execute("checkpoint pub")
     counts = {}
     for schema, table, comment in tables:
@@ -186,25 +189,28 @@ def _update_copy(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[
             counts[f"{schema}.{table}"] = _describe(con, schema, table, comment)
         else:
             counts[f"{schema}.{table}"] = _copy_table(con, schema, table, comment)
-    return counts, _write_publication(con, tables)
+    return counts, _write_publication(con, tables), years
 
 
 def _write(con: duckdb.DuckDBPyConnection, temp: Path, published_db: Path, tables: list[tuple[str, str, str | None]],
-           record: dict | None, reuse: set[str]) -> tuple[dict[str, int], bool, int]:
+           record: dict | None, reuse: set[str]) -> tuple[dict[str, int], bool, int, dict[str, set[int | None]]]:
     """The new published file at `temp`: from a copy of the previous one when its record is usable and the copy
-    stays within MAX_GROWTH of the last whole write, else whole. Returns the counts, the synthetic flag and the
-    size of the last whole write."""
+    stays within MAX_GROWTH of the last whole write, else whole. Returns the counts, the synthetic flag, the
+    size of the last whole write and the years whose months changed (see _update_copy; none known after a
+    first publication, so every year is exported)."""
     whole_bytes = (record or {}).get("whole_bytes")
     if record is not None and isinstance(whole_bytes, int):
         shutil.copyfile(published_db, temp)
-        counts, synthetic = _update_copy(con, temp, tables, reuse)
+        counts, synthetic, years = _update_copy(con, temp, tables, reuse)
         con.execute("detach pub")
         if temp.stat().st_size <= MAX_GROWTH * whole_bytes:
-            return counts, synthetic, whole_bytes
-        temp.unlink()
+            return counts, synthetic, whole_bytes, years
+        temp.unlink()  # the changed years stand: they compare the data, not the file
+    else:
+        years = {}
     counts, synthetic = _write_file(con, temp, tables)
     con.execute("detach pub")
-    return counts, synthetic, temp.stat().st_size
+    return counts, synthetic, temp.stat().st_size, years
 
 
 def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[str, str] | None = None) -> PublishResult:
@@ -223,7 +229,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
                             f"`make build` to build them, then publish.")
         record = _usable_record(published_db, exports_dir) if built is not None else None
         reuse = _reusable(record, built, tables) if built is not None else set()
-        counts, synthetic, whole_bytes = _write(con, temp, published_db, tables, record, reuse)
+        counts, synthetic, whole_bytes, years = _write(con, temp, published_db, tables, record, reuse)
         con.execute("detach work")
     except BaseException:
         con.close()
@@ -233,7 +239,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     _fsync(temp)
     os.replace(temp, published_db)
     _fsync(published_db.parent)
-    write_exports(published_db, exports_dir, PUBLICATION_TABLE, reuse)
+    write_exports(published_db, exports_dir, PUBLICATION_TABLE, reuse, years)
     _record(published_db, exports_dir, built, tables, whole_bytes)
     return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic, len(reuse))
 

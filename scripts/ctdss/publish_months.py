@@ -76,6 +76,11 @@ def insert_changed_months(con: duckdb.DuckDBPyConnection, schema: str, table: st
     con.execute(f"drop table {months}")
 
 
+def years_of(con: duckdb.DuckDBPyConnection, months: str) -> set[int | None]:
+    """The calendar years of the months in the temporary table `months` (from delete_changed_months)."""
+    return {row[0] for row in con.execute(f"select distinct year(month) from {months}").fetchall()}
+
+
 def can_replace_months(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether the copy's table has exactly the working table's columns, among them the month."""
     work = columns(con, "work", schema, table)

@@ -131,6 +131,19 @@ class BuiltWarehouse:
         return query(self.db, sql, params)
 
 
+def rows_unlike_the_export(published: Path, table: str, exports: Path) -> int:
+    """Rows of a published table (schema.name) and of its year-by-year Parquet export, read back as a user
+    would (the folder, with its hive `year`), that the other lacks, as multisets."""
+    folder = exports / f"{table}.parquet"
+    export = f"select * exclude (year) from read_parquet('{folder}/*/*.parquet')"
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute(f"select count(*) from (({export} except all select * from {table}) union all "
+                           f"(select * from {table} except all {export}))").fetchone()[0]
+    finally:
+        con.close()
+
+
 def copy_warehouse(warehouse: BuiltWarehouse, workdir: Path) -> Path:
     """A copy of a built warehouse's DuckDB file under `workdir`, for a test that lands or builds into it."""
     workdir.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env
+from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, rows_unlike_the_export
 
 from ctdss import publish as publishing
 from ctdss import publish_months
@@ -140,6 +140,8 @@ def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict
     shutil.copytree(built_warehouse.state, work / "state")
     ctdss(work, "publish", "--changed")  # the publication the refresh starts from
     first_size = (work / "published" / "ct_dss.duckdb").stat().st_size
+    first_exports = {str(p.relative_to(work / "exports")): p.stat().st_ino
+                     for p in (work / "exports").rglob("*") if p.is_file()}
     shutil.copytree(SAMPLE, root / "next")
     published = {dataset: next_publication(root / "next" / dataset, field) for dataset, field in MONTHLY.items()}
     land_from_portal(root / "next", work / "ct_dss.duckdb")
@@ -152,7 +154,7 @@ def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict
     republished = ctdss(work, "publish", "--changed")
     full = ctdss(rebuilt, "build")
     return {"work": work, "rebuilt": rebuilt, "refresh": refresh, "full": full, "published": published,
-            "republished": republished, "first_size": first_size}
+            "republished": republished, "first_size": first_size, "first_exports": first_exports}
 
 
 @pytest.mark.slow
@@ -243,6 +245,24 @@ def test_publish_changed_rewrites_what_the_refresh_rebuilt_and_keeps_the_rest(re
     assert record["whole_bytes"] == refreshed["first_size"]
     assert storage_format(published) == DUCKDB_1X_FORMAT
     assert published.stat().st_size <= publishing.MAX_GROWTH * refreshed["first_size"]
+
+
+@pytest.mark.slow
+def test_the_exports_write_again_only_the_years_whose_months_changed(refreshed):
+    exports = refreshed["work"] / "exports"
+    tables = {t["name"]: t for t in json.loads((exports / "manifest.json").read_text(encoding="utf-8"))["tables"]}
+    new_month, revised = refreshed["published"]["g7bd-zbqw"]
+    changed = {int(month[:4]) for month in (new_month, *revised)}
+    for kind in ("parquet", "csv"):
+        parts = tables["marts.fct_town_assistance_participation_monthly"]["files"][kind]["parts"]
+        linked = {p["year"] for p in parts if (exports / p["path"]).stat().st_ino == refreshed["first_exports"].get(
+            p["path"])}
+        # Every year none of whose months changed is the first publication's file; the others are new files.
+        assert linked == {p["year"] for p in parts} - changed
+        assert linked and changed <= {p["year"] for p in parts}
+    # What is read back is the republished table, old years and new.
+    published = refreshed["work"] / "published" / "ct_dss.duckdb"
+    assert rows_unlike_the_export(published, "marts.fct_town_assistance_participation_monthly", exports) == 0
 
 
 @pytest.mark.slow
