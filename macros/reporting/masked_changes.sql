@@ -27,10 +27,11 @@
 {%- endmacro %}
 
 
-{#- One row per cell of `relation`: how many periods of the trailing window (the cell's period and the ones
-    after `window_start`, an expression on the alias `current_cell`) are present, masked or inexact, and the
-    averages of the value and its bounds over them. -#}
-{% macro trailing_window_values(relation, keys, period_column, window_start, value='enrolments') -%}
+{#- One row per cell of `relation`: how many periods of the trailing window (the cell's period and the
+    `periods - 1` before it, one `datepart` apart) are present, masked or inexact, and the averages of the value
+    and its bounds over them. Each cell joins its window's periods by equality, one offset at a time, so the
+    cost grows with the cells times the window, not with the square of a series' length. -#}
+{% macro trailing_window_values(relation, keys, period_column, periods, datepart='month', value='enrolments') -%}
     select
         {%- for key in keys %}
         current_cell.{{ key }},
@@ -44,13 +45,19 @@
         avg(window_cell.{{ value }}_upper) as {{ value }}_average_upper
 
     from {{ relation }} as current_cell
+    cross join (
+        {%- for back in range(periods) %}
+        select {{ back }} as periods_back{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    ) as window_offsets
     inner join {{ relation }} as window_cell
         on
             {%- for key in keys %}
             current_cell.{{ key }} = window_cell.{{ key }} and
             {%- endfor %}
-            current_cell.{{ period_column }} >= window_cell.{{ period_column }}
-            and {{ window_start }} < window_cell.{{ period_column }}
+            window_cell.{{ period_column }} = cast(
+                {{ dbt.dateadd(datepart, '-window_offsets.periods_back', 'current_cell.' ~ period_column) }} as date
+            )
     group by
         {%- for key in keys %}
         current_cell.{{ key }},

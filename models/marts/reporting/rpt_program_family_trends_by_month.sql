@@ -95,7 +95,7 @@ trailing_year as (
         'published',
         keys=['program_family'],
         period_column='month_start_date',
-        window_start="cast(" ~ dbt.dateadd('month', -12, 'current_cell.month_start_date') ~ " as date)",
+        periods=12,
     ) }}
 
 ),

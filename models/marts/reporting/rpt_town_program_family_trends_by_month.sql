@@ -111,7 +111,7 @@ trailing_year as (
         'published',
         keys=['town_key', 'program_family'],
         period_column='month_start_date',
-        window_start="cast(" ~ dbt.dateadd('month', -12, 'current_cell.month_start_date') ~ " as date)",
+        periods=12,
     ) }}
 
 ),
