@@ -2,15 +2,17 @@
 
 The state of the last successful build is kept in the state folder (`CTDSS_STATE_DIR`, default
 warehouse/state): dbt's `manifest.json` (the code that was built), the `sources.json` of the `dbt source
-freshness` run just before it (when each raw table was last landed), and `relations.json` (the dbt invocation
-that last wrote each relation, which `ctdss publish --changed` compares with the published file).
+freshness` run just before it (when each raw table was last landed), `relations.json` (the dbt invocation
+that last wrote each relation, which `ctdss publish --changed` compares with the published file) and
+`vars.json` (the vars of dbt_project.yml it compiled with).
 
 With a usable state, a build runs `dbt source freshness` and then `dbt build --select source_status:fresher+
 state:modified+ --state <state>`: the nodes downstream of a raw table landed since, and the nodes whose code,
 config or seed data changed, with their descendants. An incremental model whose upstream code changed is
 rebuilt from scratch (`--full-refresh`; snapshots never are), since its kept rows were computed by the old
-code. Without a usable state (none yet, unreadable, or not this warehouse's) everything is built, and one line
-says why. The state is replaced only after a build succeeds, so a failed build is retried against the last
+code. Without a usable state (none yet, unreadable, or not this warehouse's), or when a var changed (dbt's
+state comparison does not see a var's value, which the models compile into their SQL), everything is built,
+and one line says why. The state is replaced only after a build succeeds, so a failed build is retried against the last
 good one.
 """
 
@@ -25,12 +27,14 @@ from enum import StrEnum
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from ctdss import config
 from ctdss.errors import UserError
 
 STATE_FILES = ("manifest.json", "sources.json")
 RELATIONS_FILE = "relations.json"
+VARS_FILE = "vars.json"
 BUILT_TYPES = ("model", "seed", "snapshot")
 CHANGED = "source_status:fresher+ state:modified+"
 RERUN_FROM_SCRATCH = "state:modified+,config.materialized:incremental"
@@ -107,7 +111,28 @@ def plan(state: Path, db: Path, *, full: bool = False) -> Plan:
         return Plan(BuildMode.FULL, f"the warehouse {db} could not be read ({str(exc).splitlines()[0]})")
     if missing:
         return Plan(BuildMode.FULL, f"the state in {state} is not this warehouse's ({missing[0]} is missing)")
+    changed_vars = _vars_change(state)
+    if changed_vars:
+        return Plan(BuildMode.FULL, changed_vars)
     return Plan(BuildMode.CHANGED, "a previous build's state")
+
+
+def project_vars() -> dict:
+    """The vars of dbt_project.yml, as JSON values: the models compile them into their SQL."""
+    doc = yaml.safe_load((config.PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    return json.loads(json.dumps(doc.get("vars") or {}))
+
+
+def _vars_change(state: Path) -> str | None:
+    """Why the project's vars rule out building only what changed, or None. dbt's state comparison does not see
+    a var whose value changed, though the models compile the value (a threshold, a bound) into their SQL."""
+    try:
+        before = json.loads((state / VARS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"the state in {state} does not record the vars of the build it comes from"
+    now = project_vars()
+    changed = sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+    return f"the vars {', '.join(changed)} in dbt_project.yml changed since the last build" if changed else None
 
 
 # -- running dbt -------------------------------------------------------------------------------------------
@@ -227,6 +252,7 @@ def _save_state(state: Path, target: Path, mode: BuildMode) -> dict[str, str]:
     for name in STATE_FILES:
         shutil.copy2(target / name, fresh / name)
     (fresh / RELATIONS_FILE).write_text(json.dumps(relations, indent=1) + "\n", encoding="utf-8")
+    (fresh / VARS_FILE).write_text(json.dumps(project_vars(), indent=1) + "\n", encoding="utf-8")
     for other in state.glob("*") if state.is_dir() else []:
         if other.is_file() and not (fresh / other.name).exists():
             shutil.copy2(other, fresh / other.name)

@@ -27,7 +27,7 @@ from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, r
 
 from ctdss import publish as publishing
 from ctdss import publish_months
-from ctdss.build import BuildMode, plan, read_relations
+from ctdss.build import BuildMode, plan, project_vars, read_relations
 from socrata_emulator import SocrataEmulator
 
 # The monthly datasets, each with its count field: the program x plan x month and the town x TOA code x month.
@@ -304,4 +304,20 @@ def test_a_missing_unreadable_or_foreign_state_means_a_full_build(tmp_path):
     con.execute("create schema marts")
     con.execute("create table marts.dim_town (town_key varchar)")
     con.close()
+    assert "does not record the vars" in plan(state, db).reason
+    (state / "vars.json").write_text(json.dumps(project_vars()), encoding="utf-8")
     assert plan(state, db).mode is BuildMode.CHANGED
+
+
+def test_a_changed_var_means_a_full_build_though_dbt_sees_no_modified_node(refreshed, tmp_path):
+    # The refresh's own state, with the suppression threshold it was built with raised by one.
+    state = tmp_path / "state"
+    shutil.copytree(refreshed["work"] / "state", state)
+    built_with = json.loads((state / "vars.json").read_text(encoding="utf-8"))
+    assert built_with == project_vars() and "suppression_threshold" in built_with
+    assert plan(state, refreshed["work"] / "ct_dss.duckdb").mode is BuildMode.CHANGED
+    built_with["suppression_threshold"] += 1
+    (state / "vars.json").write_text(json.dumps(built_with), encoding="utf-8")
+    chosen = plan(state, refreshed["work"] / "ct_dss.duckdb")
+    assert chosen.mode is BuildMode.FULL
+    assert chosen.reason == "the vars suppression_threshold in dbt_project.yml changed since the last build"
