@@ -30,6 +30,7 @@ import duckdb
 import yaml
 
 from ctdss import config
+from ctdss.code_digest import project_digest, read_manifest
 from ctdss.errors import UserError
 
 STATE_FILES = ("manifest.json", "sources.json")
@@ -192,6 +193,31 @@ def _run_build(invoke, mode: BuildMode, state: Path, target: Path) -> object:
     return result
 
 
+def _complete_the_manifest(invoke, target: Path, state: Path) -> None:
+    """Give target/manifest.json (which `ctdss lineage` traces) the SQL of every model and snapshot, not only of
+    the nodes a selective build ran. When the code is the last build's (see code_digest), the SQL of the others
+    is what the last build's manifest holds, so it is taken from there; compiling them again took a refresh
+    two seconds for the same SQL. Else they are compiled."""
+    manifest, previous = read_manifest(target / "manifest.json"), read_manifest(state / "manifest.json")
+    if project_digest(manifest) == project_digest(previous) and _take_sql(manifest, previous):
+        (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    else:
+        _compile_models(invoke, target)
+
+
+def _take_sql(manifest: dict, previous: dict) -> bool:
+    """Fill in from `previous` the compiled SQL of the models and snapshots that `manifest` lacks; False, with
+    nothing filled in, when `previous` lacks any of them too."""
+    missing = [uid for uid, node in manifest["nodes"].items()
+               if node.get("resource_type") in ("model", "snapshot") and not node.get("compiled_code")]
+    found = {uid: (previous["nodes"].get(uid) or {}).get("compiled_code") for uid in missing}
+    if not all(found.values()):
+        return False
+    for uid, sql in found.items():
+        manifest["nodes"][uid].update(compiled_code=sql, compiled=True)
+    return True
+
+
 def _compile_models(invoke, target: Path) -> None:
     """Compile the models and snapshots a selective build left alone, so that target/manifest.json (which
     `ctdss lineage` traces) holds the SQL of every one of them, not only of the nodes that ran. The nodes that
@@ -274,6 +300,6 @@ def build(db: Path, state: Path, *, full: bool = False) -> BuildResult:
     _freshness(invoke, target)
     result = _run_build(invoke, chosen.mode, state, target)
     if chosen.mode is BuildMode.CHANGED:
-        _compile_models(invoke, target)
+        _complete_the_manifest(invoke, target, state)
     relations = _save_state(state, target, chosen.mode)
     return BuildResult(chosen.mode, len(getattr(result.result, "results", []) or []), relations)

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, rows_unlike_the_export
 
+from ctdss import build as build_module
 from ctdss import publish as publishing
 from ctdss import publish_months
 from ctdss.build import BuildMode, plan, project_vars, read_relations
@@ -186,7 +187,8 @@ def compiled_sql(work: Path) -> dict[str, tuple[str, str | None]]:
 
 @pytest.mark.slow
 def test_the_refresh_leaves_the_lineage_the_sql_of_every_model_it_did_and_did_not_run(refreshed):
-    # The refresh compiles only the models it did not run; those it ran keep what the build compiled.
+    # The models the refresh did not run take the last build's SQL (the code is the same); those it ran keep
+    # what the build compiled.
     refresh, rebuild = compiled_sql(refreshed["work"]), compiled_sql(refreshed["rebuilt"])
     assert set(refresh) == set(rebuild)
     assert [uid for uid, (_, sql) in refresh.items() if not sql] == []
@@ -307,6 +309,38 @@ def test_a_missing_unreadable_or_foreign_state_means_a_full_build(tmp_path):
     assert "does not record the vars" in plan(state, db).reason
     (state / "vars.json").write_text(json.dumps(project_vars()), encoding="utf-8")
     assert plan(state, db).mode is BuildMode.CHANGED
+
+
+def manifest_of(macro_sql: str, compiled: dict[str, str | None]) -> dict:
+    """A manifest of one macro and the models named in `compiled`, each with its compiled SQL (None: not run)."""
+    nodes = {uid: {"resource_type": "model", "checksum": {"checksum": uid}, "config": {"materialized": "table"},
+                   "created_at": 1.0, **({"compiled_code": sql} if sql else {})} for uid, sql in compiled.items()}
+    return {"metadata": {"dbt_version": "1.11.16", "adapter_type": "duckdb", "project_name": "ctdss"},
+            "nodes": nodes, "sources": {}, "macros": {"macro.ctdss.m": {"macro_sql": macro_sql}}}
+
+
+@pytest.mark.parametrize(("last_macro", "last_sql", "compiles"), [
+    ("select 1", "select 1 as kept", False),  # the same code: the last build's SQL is taken
+    ("select 2", "select 1 as kept", True),  # a macro changed: the SQL the last build compiled no longer holds
+    ("select 1", None, True),  # the last build's manifest lacks it too
+])
+def test_the_sql_of_a_model_a_refresh_did_not_run_is_the_last_builds_only_for_the_same_code(
+        tmp_path, monkeypatch, last_macro, last_sql, compiles):
+    target, state = tmp_path / "target", tmp_path / "state"
+    target.mkdir()
+    state.mkdir()
+    (target / "manifest.json").write_text(json.dumps(manifest_of("select 1", {"model.ctdss.ran": "select 9",
+                                                                             "model.ctdss.left": None})))
+    last = manifest_of(last_macro, {"model.ctdss.ran": "select 8", "model.ctdss.left": last_sql})
+    last["nodes"]["model.ctdss.ran"]["created_at"] = 2.0  # parsed at another time: not a change of code
+    (state / "manifest.json").write_text(json.dumps(last))
+    compiled = []
+    monkeypatch.setattr(build_module, "_compile_models", lambda invoke, target: compiled.append(target))
+    build_module._complete_the_manifest(None, target, state)
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    assert bool(compiled) is compiles
+    assert nodes["model.ctdss.ran"]["compiled_code"] == "select 9"
+    assert nodes["model.ctdss.left"].get("compiled_code") == (None if compiles else "select 1 as kept")
 
 
 def test_a_changed_var_means_a_full_build_though_dbt_sees_no_modified_node(refreshed, tmp_path):
