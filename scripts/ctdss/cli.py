@@ -94,6 +94,8 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
                                                             "a condition (tested)")
     lineage.add_argument("--docs", action="store_true", help="also add each published column's path to the docs "
                                                              "site in the manifest's folder")
+    lineage.add_argument("--again", action="store_true", help="trace even when the table was traced from the same "
+                                                              "code, registry and tracer (it is kept otherwise)")
 
     report = sub.add_parser("report", help="write the static participation report site")
     report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
@@ -232,7 +234,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
         traced = lineage.load_lineage(manifest)
         print(tree_text(traced, lineage.find_column(traced, args.column), include_tested=args.all))
         return 0
-    result = lineage.run(manifest, args.db or config.warehouse_path())
+    result = lineage.run(manifest, args.db or config.warehouse_path(), keep_current=not (args.again or args.docs))
     print(result)
     if args.docs:
         from ctdss.lineage.docs import annotate_docs

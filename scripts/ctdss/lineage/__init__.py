@@ -3,7 +3,8 @@
 `run()` reads dbt's manifest (project), traces every model and snapshot with sqlglot (resolve, shapes, trace),
 links the raw tables to the portal through the registry (portal), checks the graph (graph), writes
 `marts.column_lineage` (store) and, when asked, appends each published column's path to its description in the
-generated docs site (docs). A column that cannot be traced fails the step naming the model and the column.
+generated docs site (docs). A column that cannot be traced fails the step naming the model and the column. A
+table traced from the same inputs (inputs: the project as parsed, the registry, the tracer) is kept as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ctdss.lineage.project import read_project
 from ctdss.lineage.trace import trace_project
 from ctdss.registry import Registry, load_registry
 
-__all__ = ["Lineage", "LineageError", "StepResult", "check", "find_column", "load_lineage", "run"]
+__all__ = ["KeptResult", "Lineage", "LineageError", "StepResult", "check", "find_column", "load_lineage", "run"]
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,32 @@ def check(lineage: Lineage) -> None:
         )
 
 
-def run(manifest: Path, db: Path | None) -> StepResult:
+@dataclass(frozen=True)
+class KeptResult:
+    db: Path
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"The lineage in {self.db} (marts.column_lineage) was traced from the same code (the project as "
+                f"dbt parsed it, the registry and the tracer), so it is kept as it is ({self.seconds:.1f} s). "
+                f"`ctdss lineage --again` traces it anew.")
+
+
+def run(manifest: Path, db: Path | None, keep_current: bool = False) -> StepResult | KeptResult:
+    """Trace the lineage of the compiled project and check it; write it into `db`. With `keep_current`, a table
+    in `db` traced from the same inputs is kept instead: the lineage follows from the code, never the data."""
+    from ctdss.lineage import store
+    from ctdss.lineage.inputs import traced_inputs
+
     started = time.perf_counter()
-    lineage = load_lineage(manifest)
+    registry = load_registry()
+    inputs = traced_inputs(manifest, registry)
+    if keep_current and db is not None and store.traced_from(db) == inputs:
+        return KeptResult(db, time.perf_counter() - started)
+    lineage = load_lineage(manifest, registry)
     check(lineage)
     if db is not None:
-        from ctdss.lineage.store import write_table
-
-        write_table(db, lineage.edges)
+        store.write_table(db, lineage.edges, inputs)
     return StepResult(lineage, time.perf_counter() - started)
 
 

@@ -41,14 +41,39 @@ def rows(edges: list[Edge]) -> list[tuple]:
              Edge.condition_text(e.branch_condition)) for e in edges]
 
 
-def write_table(db: Path, edges: list[Edge]) -> None:
-    """Replace the table in one transaction, so a reader sees the old lineage or the new one."""
+# The digest of what the table was traced from (see lineage.inputs), beside it in the working file only: the
+# published file carries the marts and reports schemas, not this one.
+TRACED_FROM_SCHEMA, TRACED_FROM_TABLE = "main", "column_lineage_traced_from"
+TRACED_FROM = f"{TRACED_FROM_SCHEMA}.{TRACED_FROM_TABLE}"
+
+
+def traced_from(db: Path) -> str | None:
+    """The digest of the inputs the table in `db` was traced from; None without the table or the digest."""
+    from ctdss.warehouse import connect
+
+    if not Path(db).exists():
+        return None
+    con = connect(Path(db))
+    try:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where (schema_name, table_name) in "
+            f"(('{SCHEMA}', '{TABLE}'), ('{TRACED_FROM_SCHEMA}', '{TRACED_FROM_TABLE}'))").fetchone()[0]
+        return con.execute(f"select digest from {TRACED_FROM}").fetchone()[0] if found == 2 else None
+    finally:
+        con.close()
+
+
+def write_table(db: Path, edges: list[Edge], inputs: str) -> None:
+    """Replace the table, and the digest of its `inputs`, in one transaction, so a reader sees the old lineage
+    or the new one."""
     from ctdss.warehouse import connect
 
     con = connect(Path(db))
     target = f"{SCHEMA}.{TABLE}"
     try:
         con.execute("begin")
+        con.execute(f"create or replace table {TRACED_FROM} (digest varchar)")
+        con.execute(f"insert into {TRACED_FROM} values (?)", [inputs])
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(f"create or replace table {target} ("
                     + ", ".join(f"{name} {kind}" for name, (kind, _) in COLUMNS.items()) + ")")

@@ -72,6 +72,28 @@ def _published_columns(db: Path) -> list[tuple[str, str]]:
             if f"{s}.{t}" not in NOT_THE_DBT_PROJECT]
 
 
+def test_the_step_keeps_a_lineage_traced_from_the_same_code_and_traces_again_for_another(
+        traced: Path, built_warehouse: BuiltWarehouse, tmp_path: Path):
+    db = tmp_path / "ct_dss.duckdb"
+    shutil.copy(traced, db)
+    manifest = ["--manifest", str(built_warehouse.target / "manifest.json"), "--db", str(db)]
+    edges = "select * from marts.column_lineage order by all"
+    before = _rows(db, edges)
+    kept = _ctdss("lineage", *manifest, env=built_warehouse.env)
+    assert kept.returncode == 0, kept.stderr
+    assert "traced from the same code" in kept.stdout and "Traced" not in kept.stdout
+    assert _rows(db, edges) == before
+    # A registry with one more line is another input: the step traces again, and then keeps that lineage.
+    registry = tmp_path / "registry.yml"
+    registry.write_text((REPO / "models" / "staging" / "socrata" / "_socrata__sources.yml").read_text() + "\n# x\n")
+    env = {**built_warehouse.env, "CTDSS_REGISTRY": str(registry)}
+    for expected in ("Traced", "traced from the same code"):
+        again = _ctdss("lineage", *manifest, env=env)
+        assert again.returncode == 0, again.stderr
+        assert expected in again.stdout
+    assert _rows(db, edges) == before
+
+
 def test_the_step_writes_one_described_row_per_edge(traced: Path):
     (rows,) = _rows(traced, "select count(*) from marts.column_lineage")[0]
     assert rows > 300
