@@ -12,8 +12,8 @@ config or seed data changed, with their descendants. An incremental model whose 
 rebuilt from scratch (`--full-refresh`; snapshots never are), since its kept rows were computed by the old
 code. Without a usable state (none yet, unreadable, or not this warehouse's), or when a var changed (dbt's
 state comparison does not see a var's value, which the models compile into their SQL), everything is built,
-and one line says why. The state is replaced only after a build succeeds, so a failed build is retried against the last
-good one.
+and one line says why. The state is replaced only after a build succeeds, so a failed build is retried
+against the last good one.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The lineage of a column follows from the code, never from the data, so a refresh
 no changed code would trace the same lineage again. `ctdss lineage` keeps the digest of these inputs beside the
 table it writes, and keeps the table when they are unchanged. The project's part is code_digest's, which leaves
 out the compiled SQL: an incremental model compiles to other SQL when it runs incrementally, and traces to the
-same lineage either way (the refresh tests compare the SQL of the others with a rebuild's).
+same lineage either way (a refresh test compares the lineage of a refresh with a rebuild's).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from ctdss import build as build_module
 from ctdss import publish as publishing
 from ctdss import publish_months
 from ctdss.build import BuildMode, plan, project_vars, read_relations
+from ctdss.lineage import load_lineage
+from ctdss.lineage.store import rows as lineage_rows
 from socrata_emulator import SocrataEmulator
 
 # The monthly datasets, each with its count field: the program x plan x month and the town x TOA code x month.
@@ -198,6 +200,16 @@ def test_the_refresh_leaves_the_lineage_the_sql_of_every_model_it_did_and_did_no
               if materialized != "incremental" and sql != rebuild[uid][1]]
     assert differ == []
     assert ran(refreshed["work"]) & {uid.split(".")[-1] for uid, (m, _) in refresh.items() if m != "incremental"}
+
+
+@pytest.mark.slow
+def test_the_incremental_sql_of_a_refresh_traces_to_the_same_lineage_as_a_rebuild(refreshed):
+    # What lets `ctdss lineage` keep a table traced from the same code, whichever way the models last ran.
+    refresh, rebuild = (load_lineage(refreshed[w] / "target" / "manifest.json") for w in ("work", "rebuilt"))
+    incremental = {uid for uid, (m, _) in compiled_sql(refreshed["work"]).items() if m == "incremental"}
+    assert incremental and all(compiled_sql(refreshed["work"])[uid] != compiled_sql(refreshed["rebuilt"])[uid]
+                               for uid in incremental & {f"model.ctdss.{name}" for name in ran(refreshed["work"])})
+    assert sorted(map(str, lineage_rows(refresh.edges))) == sorted(map(str, lineage_rows(rebuild.edges)))
 
 
 @pytest.mark.slow
