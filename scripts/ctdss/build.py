@@ -30,7 +30,7 @@ import duckdb
 import yaml
 
 from ctdss import config
-from ctdss.code_digest import project_digest, read_manifest
+from ctdss.code_digest import project_digest
 from ctdss.errors import UserError
 
 STATE_FILES = ("manifest.json", "sources.json")
@@ -198,7 +198,7 @@ def _complete_the_manifest(invoke, target: Path, state: Path) -> None:
     the nodes a selective build ran. When the code is the last build's (see code_digest), the SQL of the others
     is what the last build's manifest holds, so it is taken from there; compiling them again took a refresh
     two seconds for the same SQL. Else they are compiled."""
-    manifest, previous = read_manifest(target / "manifest.json"), read_manifest(state / "manifest.json")
+    manifest, previous = _read_json(target / "manifest.json"), _read_json(state / "manifest.json")
     if project_digest(manifest) == project_digest(previous) and _take_sql(manifest, previous):
         (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     else:

@@ -23,10 +23,6 @@ SECTIONS = ("nodes", "sources", "macros")
 BUILT = frozenset({"model", "seed", "snapshot"})
 
 
-def read_manifest(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
 def project_digest(manifest: dict, extra: tuple[bytes, ...] = ()) -> str:
     """The digest of the code behind `manifest`, and of `extra` (the bytes of other inputs a caller depends on)."""
     digest = hashlib.sha256()

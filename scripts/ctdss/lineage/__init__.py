@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ctdss.lineage.graph import Lineage
 from ctdss.lineage.model import LineageError
-from ctdss.lineage.project import read_project
+from ctdss.lineage.project import load_manifest, read_project
 from ctdss.lineage.trace import trace_project
 from ctdss.registry import Registry, load_registry
 
@@ -36,7 +36,11 @@ class StepResult:
 
 def load_lineage(manifest: Path, registry: Registry | None = None) -> Lineage:
     registry = registry or load_registry()
-    project = read_project(manifest, registry)
+    return _traced(load_manifest(manifest), manifest, registry)
+
+
+def _traced(document: dict, manifest: Path, registry: Registry) -> Lineage:
+    project = read_project(document, manifest, registry)
     return Lineage(project, trace_project(project, registry))
 
 
@@ -76,11 +80,11 @@ def run(manifest: Path, db: Path | None, keep_current: bool = False) -> StepResu
     from ctdss.lineage.inputs import traced_inputs
 
     started = time.perf_counter()
-    registry = load_registry()
-    inputs = traced_inputs(manifest, registry)
+    registry, document = load_registry(), load_manifest(manifest)
+    inputs = traced_inputs(document, registry)
     if keep_current and db is not None and store.traced_from(db) == inputs:
         return KeptResult(db, time.perf_counter() - started)
-    lineage = load_lineage(manifest, registry)
+    lineage = _traced(document, manifest, registry)
     check(lineage)
     if db is not None:
         store.write_table(db, lineage.edges, inputs)

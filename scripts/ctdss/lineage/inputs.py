@@ -13,12 +13,12 @@ from pathlib import Path
 
 import ctdss.contract
 import ctdss.registry
-from ctdss.code_digest import project_digest, read_manifest
+from ctdss.code_digest import project_digest
 from ctdss.registry import Registry
 
 
-def traced_inputs(manifest: Path, registry: Registry) -> str:
+def traced_inputs(manifest: dict, registry: Registry) -> str:
     tracer = sorted(Path(__file__).parent.glob("*.py")) + [Path(ctdss.registry.__file__),
                                                           Path(ctdss.contract.__file__)]
     extra = (registry.path.read_bytes(), *(path.read_bytes() for path in tracer))
-    return project_digest(read_manifest(manifest), extra)
+    return project_digest(manifest, extra)

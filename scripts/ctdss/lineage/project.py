@@ -59,14 +59,18 @@ class Project:
         return {rel.key: rel for rel in self.relations.values()}
 
 
-def read_project(manifest_path: Path, registry: Registry) -> Project:
+def load_manifest(manifest_path: Path) -> dict:
     try:
-        manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+        return json.loads(Path(manifest_path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LineageError(
             f"Cannot read dbt's manifest {manifest_path} ({exc}). Lineage is traced from the compiled project: run "
             f"`dbt build` (or `dbt compile`) first, as `make demo` does."
         ) from None
+
+
+def read_project(manifest: dict, manifest_path: Path, registry: Registry) -> Project:
+    """The project of `manifest` (read from `manifest_path`, which errors name)."""
     project_name = manifest["metadata"]["project_name"]
     relations: dict[str, Relation] = {}
     for uid, node in manifest["nodes"].items():

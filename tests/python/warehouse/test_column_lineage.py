@@ -94,6 +94,20 @@ def test_the_step_keeps_a_lineage_traced_from_the_same_code_and_traces_again_for
     assert _rows(db, edges) == before
 
 
+def test_an_unreadable_manifest_is_refused_in_one_paragraph_and_the_table_stays(
+        traced: Path, built_warehouse: BuiltWarehouse, tmp_path: Path):
+    db = tmp_path / "ct_dss.duckdb"
+    shutil.copy(traced, db)
+    before = _rows(db, "select * from marts.column_lineage order by all")
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    for manifest in (tmp_path / "manifest.json", tmp_path / "missing.json"):
+        refused = _ctdss("lineage", "--manifest", str(manifest), "--db", str(db), env=built_warehouse.env)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith(f"ctdss: Cannot read dbt's manifest {manifest}")
+        assert "Traceback" not in refused.stderr and "run `dbt build`" in " ".join(refused.stderr.split())
+    assert _rows(db, "select * from marts.column_lineage order by all") == before
+
+
 def test_the_step_writes_one_described_row_per_edge(traced: Path):
     (rows,) = _rows(traced, "select count(*) from marts.column_lineage")[0]
     assert rows > 300
