@@ -206,16 +206,10 @@ def _same_layout(entry: dict | None, table: Table) -> bool:
 
 def _link_files(exports_dir: Path, staging: Path, entry: dict) -> bool:
     """Hard-link a kept table's previous export files into the new folder; False if any is missing."""
-    files = [part["path"] for f in entry["files"].values() for part in f.get("parts", [f])]
-    if not all((exports_dir / name).is_file() for name in files):
-        return False
     for kind in entry["files"].values():
-        if "parts" in kind:
+        if "parts" in kind:  # a folder by year, made even when the table has no rows to fill it
             (staging / kind["path"]).mkdir()
-    for name in files:
-        (staging / name).parent.mkdir(exist_ok=True)
-        os.link(exports_dir / name, staging / name)
-    return True
+    return _link(exports_dir, staging, [part["path"] for f in entry["files"].values() for part in f.get("parts", [f])])
 
 
 def _link_years(exports_dir: Path, staging: Path, entry: dict | None, years: set[int | None]) -> set[int | None]:
@@ -227,10 +221,16 @@ def _link_years(exports_dir: Path, staging: Path, entry: dict | None, years: set
     for kind, listed in files.items():
         for part in listed["parts"]:
             by_year.setdefault(part["year"], {}).setdefault(kind, []).append(part["path"])
-    linked = {year for year in years if set(by_year.get(year, {})) == set(FORMATS)
-              and all((exports_dir / name).is_file() for names in by_year[year].values() for name in names)}
-    for year in linked:
-        for name in (name for names in by_year[year].values() for name in names):
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            os.link(exports_dir / name, staging / name)
-    return linked
+    return {year for year in years if set(by_year.get(year, {})) == set(FORMATS)
+            and _link(exports_dir, staging, [name for names in by_year[year].values() for name in names])}
+
+
+def _link(exports_dir: Path, staging: Path, names: list[str]) -> bool:
+    """Hard-link the previous files `names` (paths inside the exports) into the new folder, or none of them and
+    False when any is missing."""
+    if not all((exports_dir / name).is_file() for name in names):
+        return False
+    for name in names:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(exports_dir / name, staging / name)
+    return True
