@@ -68,18 +68,21 @@ def _write_tables(published_db: Path, exports_dir: Path, staging: Path, publicat
     try:
         manifest = _manifest_head(con, published_db, publication_table)
         tables = _tables(con)
-        kept, jobs = {}, []
+        kept, jobs, year_rows = {}, [], {}
         for table in tables:
             entry = previous.get(table.label)
             if table.label in reuse and _same_layout(entry, table) and _link_files(exports_dir, staging, entry):
                 kept[table.label] = entry
             elif table.by_year:
-                jobs += _year_jobs(con, exports_dir, staging, table, entry, changed_years.get(table.label))
+                year_rows[table.label] = dict(con.execute(
+                    f"select {YEAR_OF_MONTH}, count(*) from {table.relation} group by 1").fetchall())
+                jobs += _year_jobs(exports_dir, staging, table, set(year_rows[table.label]), entry,
+                                   changed_years.get(table.label))
             else:
                 jobs += [(table.size, f"copy {table.relation} to {ql(str(staging / f'{table.label}.{kind}'))} "
                                       f"({options})") for kind, options in FORMATS.items()]
         _run(con, jobs)
-        manifest["tables"] = [kept.get(t.label) or _entry(con, staging, t) for t in tables]
+        manifest["tables"] = [kept.get(t.label) or _entry(con, staging, t, year_rows.get(t.label)) for t in tables]
     finally:
         con.close()
     return manifest
@@ -95,10 +98,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     return [Table(*row) for row in rows]
 
 
-def _year_jobs(con: duckdb.DuckDBPyConnection, exports_dir: Path, staging: Path, table: Table,
-               entry: dict | None, changed: set[int | None] | None) -> list[tuple[int, str]]:
-    """Keep (link) the previous files of the years that did not change; the copies that write the others."""
-    years = {row[0] for row in con.execute(f"select distinct {YEAR_OF_MONTH} from {table.relation}").fetchall()}
+def _year_jobs(exports_dir: Path, staging: Path, table: Table, years: set[int | None], entry: dict | None,
+               changed: set[int | None] | None) -> list[tuple[int, str]]:
+    """Of a table by year with rows in `years`: keep (link) the previous files of the years that did not
+    change; the copies that write the others."""
     linked = _link_years(exports_dir, staging, entry, years - changed) if changed is not None else set()
     written = years - linked
     for kind in FORMATS:
@@ -157,20 +160,21 @@ def _manifest_head(con: duckdb.DuckDBPyConnection, published_db: Path, publicati
     }
 
 
-def _entry(con: duckdb.DuckDBPyConnection, staging: Path, table: Table) -> dict:
-    """The manifest's entry for a table whose files are in `staging`."""
+def _entry(con: duckdb.DuckDBPyConnection, staging: Path, table: Table,
+           year_rows: dict[int | None, int] | None) -> dict:
+    """The manifest's entry for a table whose files are in `staging`; `year_rows`, of a table by year, its rows
+    per year."""
     columns = con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
         "order by column_index", [table.schema, table.name]).fetchall()
-    entry = {"name": table.label,
-             "rows": con.execute(f"select count(*) from {table.relation}").fetchone()[0],
-             "columns": [{"name": c, "type": t} for c, t in columns]}
-    if not table.by_year:
+    entry = {"name": table.label, "rows": None, "columns": [{"name": c, "type": t} for c, t in columns]}
+    if year_rows is None:
+        entry["rows"] = con.execute(f"select count(*) from {table.relation}").fetchone()[0]
         entry["files"] = {kind: {"path": f"{table.label}.{kind}",
                                  "bytes": (staging / f"{table.label}.{kind}").stat().st_size} for kind in FORMATS}
         return entry
-    rows = dict(con.execute(f"select {YEAR_OF_MONTH}, count(*) from {table.relation} group by 1").fetchall())
-    entry["files"] = {kind: _year_files(staging, f"{table.label}.{kind}", rows) for kind in FORMATS}
+    entry["rows"] = sum(year_rows.values())
+    entry["files"] = {kind: _year_files(staging, f"{table.label}.{kind}", year_rows) for kind in FORMATS}
     return entry
 
 
