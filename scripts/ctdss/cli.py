@@ -268,7 +268,9 @@ COMMANDS = {
 
 def _print_error(message: str) -> None:
     width = max(60, min(110, os.get_terminal_size(sys.stderr.fileno()).columns if sys.stderr.isatty() else 110))
-    sys.stderr.write("ctdss: " + textwrap.fill(message, width=width - 7, subsequent_indent="       ") + "\n")
+    # Paths, 4x4 ids and field names stay whole, so that one copied from the message still names the thing.
+    sys.stderr.write("ctdss: " + textwrap.fill(message, width=width - 7, subsequent_indent="       ",
+                                               break_on_hyphens=False, break_long_words=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,8 @@ def _relative(path: Path) -> str:
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)  # 4x4 ids and field names stay whole
 
 
 def discovery_text(found: Discovery) -> str:

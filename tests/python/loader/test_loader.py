@@ -409,3 +409,11 @@ def test_snapshot_paths_cannot_escape_the_directory(snapshot, tmp_path, db):
     outcome = load_from(SnapshotSource(snapshot), db, dataset_ids=[data.TOWN])[data.TOWN]
     assert outcome.status == "failed" and "outside the snapshot directory" in outcome.error
 
+
+
+def test_a_wrapped_error_keeps_each_path_and_dataset_id_whole(capsys):
+    path = "/tmp/pytest-of-someone/pytest-22/popen-gw1/a-rather-long-folder-name-with-hyphens/manifest.json"
+    cli._print_error(f"Cannot read {path} for dataset g7bd-zbqw; " + "the rest of the paragraph goes on " * 6)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 1
+    assert any(path in line for line in lines) and any("g7bd-zbqw" in line for line in lines)
