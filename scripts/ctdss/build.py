@@ -14,6 +14,10 @@ code. Without a usable state (none yet, unreadable, or not this warehouse's), or
 state comparison does not see a var's value, which the models compile into their SQL), everything is built,
 and one line says why. The state is replaced only after a build succeeds, so a failed build is retried
 against the last good one.
+
+A successful build also records the loads whose rows it tested (raw._tested_loads): the staging tests that
+read every row of a table then read only the rows landed since (see macros/tests/landed_since_last_build.sql).
+Before a build that runs changed code, or builds everything, the record is emptied, so every row is tested again.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ RELATIONS_FILE = "relations.json"
 VARS_FILE = "vars.json"
 BUILT_TYPES = ("model", "seed", "snapshot")
 CHANGED = "source_status:fresher+ state:modified+"
-RERUN_FROM_SCRATCH = "state:modified+,config.materialized:incremental"
+MODIFIED = "state:modified+"
 COMPILED_FOR_LINEAGE = "resource_type:model resource_type:snapshot"
 
 
@@ -174,17 +178,33 @@ def _freshness(invoke, target: Path) -> None:
         raise _failed("`dbt source freshness`", result, target)
 
 
-def _needs_full_refresh(invoke, state: Path) -> bool:
-    result = invoke(["ls", "--select", RERUN_FROM_SCRATCH, "--state", str(state), "--quiet",
-                     "--resource-type", "model"])
-    return bool(getattr(result, "result", None))
+def _operation(invoke, macro: str, target: Path) -> None:
+    """Run one of the project's macros (see macros/tests/tested_loads.sql). Its run_results.json goes to a folder
+    of its own: the build's, in the target, is what `ctdss lineage` and the benchmark read."""
+    result = invoke(["run-operation", macro, "--quiet", "--target-path", str(target / "operations")])
+    if not getattr(result, "success", False):
+        raise _failed(f"`dbt run-operation {macro}`", result, target)
+
+
+def _modified_nodes(invoke, state: Path) -> list[dict]:
+    """The nodes whose code, config or seed data changed since the last build, with their descendants."""
+    result = invoke(["ls", "--select", MODIFIED, "--state", str(state), "--log-level", "none",
+                     "--output", "json", "--output-keys", "resource_type", "--output-keys", "config"])
+    return [json.loads(line) for line in getattr(result, "result", None) or []]
+
+
+def _is_incremental_model(node: dict) -> bool:
+    return node.get("resource_type") == "model" and (node.get("config") or {}).get("materialized") == "incremental"
 
 
 def _run_build(invoke, mode: BuildMode, state: Path, target: Path) -> object:
     args = ["build"]
+    modified = _modified_nodes(invoke, state) if mode is BuildMode.CHANGED else []
+    if mode is BuildMode.FULL or modified:
+        _operation(invoke, "forget_tested_loads", target)  # rows tested by older code are tested again
     if mode is BuildMode.CHANGED:
         args += ["--select", CHANGED, "--state", str(state)]
-        if _needs_full_refresh(invoke, state):
+        if any(_is_incremental_model(node) for node in modified):
             print("ctdss build: code upstream of an incremental model changed; rebuilding it from scratch.")
             args.append("--full-refresh")
     result = invoke(args)
@@ -302,4 +322,5 @@ def build(db: Path, state: Path, *, full: bool = False) -> BuildResult:
     if chosen.mode is BuildMode.CHANGED:
         _complete_the_manifest(invoke, target, state)
     relations = _save_state(state, target, chosen.mode)
+    _operation(invoke, "record_tested_loads", target)
     return BuildResult(chosen.mode, len(getattr(result.result, "results", []) or []), relations)

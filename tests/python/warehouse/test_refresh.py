@@ -367,3 +367,78 @@ def test_a_changed_var_means_a_full_build_though_dbt_sees_no_modified_node(refre
     chosen = plan(state, refreshed["work"] / "ct_dss.duckdb")
     assert chosen.mode is BuildMode.FULL
     assert chosen.reason == "the vars suppression_threshold in dbt_project.yml changed since the last build"
+
+
+class FakeDbt:
+    """dbt's runner as `_run_build` calls it: `ls` answers with the nodes given as modified, the rest succeed."""
+
+    def __init__(self, modified: list[dict]):
+        self.modified, self.calls = modified, []
+
+    def __call__(self, args: list[str]):
+        self.calls.append(args)
+        listed = [json.dumps(node) for node in self.modified] if args[0] == "ls" else []
+        return type("Result", (), {"success": True, "result": listed})()
+
+
+@pytest.mark.parametrize(("mode", "modified", "forgets", "full_refresh"), [
+    (BuildMode.CHANGED, [], False, False),  # only data landed: the staging tests read only what it landed
+    (BuildMode.CHANGED, [{"resource_type": "test", "config": {"materialized": "test"}}], True, False),
+    (BuildMode.CHANGED, [{"resource_type": "model", "config": {"materialized": "incremental"}}], True, True),
+    (BuildMode.FULL, [], True, False),
+])
+def test_changed_code_or_a_full_build_tests_every_row_again(tmp_path, mode, modified, forgets, full_refresh):
+    dbt = FakeDbt(modified)
+    build_module._run_build(dbt, mode, tmp_path / "state", tmp_path / "target")
+    assert any(args[:2] == ["run-operation", "forget_tested_loads"] for args in dbt.calls) is forgets
+    built = next(args for args in dbt.calls if args[0] == "build")
+    assert ("--full-refresh" in built) is full_refresh
+
+
+def load_ids(db: Path, table: str, where: str = "true") -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0] for r in con.execute(f"select load_id from {table} where {where}").fetchall()}
+    finally:
+        con.close()
+
+
+def loaded_loads(db: Path) -> set[str]:
+    return load_ids(db, "raw._load_audit", "status = 'loaded'")
+
+
+def loads_tested(db: Path) -> set[str]:
+    return load_ids(db, "raw._tested_loads")
+
+
+@pytest.mark.slow
+def test_a_successful_build_records_every_load_it_tested(refreshed):
+    for work in (refreshed["work"], refreshed["rebuilt"]):
+        loads = loaded_loads(work / "ct_dss.duckdb")
+        assert len(loads) == 2  # the sample's load and the refresh's pull from the portal
+        assert loads_tested(work / "ct_dss.duckdb") == loads
+
+
+@pytest.mark.slow
+def test_a_landed_row_that_repeats_a_tested_rows_id_fails_the_refresh_and_records_nothing(refreshed, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(refreshed["work"], work, ignore=shutil.ignore_patterns("published", "exports", "target"))
+    db = work / "ct_dss.duckdb"
+    before = loads_tested(db)
+    con = duckdb.connect(str(db))
+    # A row of a new load carrying the Socrata row id of a row landed (and tested) by the first load.
+    con.execute("""
+        insert into raw.program_monthly
+        select * replace ('new-load' as _load_id, _loaded_at + interval 1 day as _loaded_at)
+        from raw.program_monthly
+        where _load_id = (select min(_load_id) from raw.program_monthly)
+        limit 1
+    """)
+    con.close()
+    env = dbt_env(db, work / "logs")
+    env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"))
+    done = subprocess.run([_console_script("ctdss"), "build"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode != 0
+    assert "stg_socrata__program_monthly_unique_source_row_id" in done.stdout
+    assert loads_tested(db) == before
