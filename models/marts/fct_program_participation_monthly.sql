@@ -32,6 +32,6 @@ final as (
 
 -- An incremental run rebuilds whole months: those of the refresh window and any month landed again (see the
 -- macro months_to_rebuild); an empty table rebuilds everything.
-{{ months_to_rebuild('final', is_incremental()) }}
+{{ months_to_rebuild('final', is_incremental(), ref('int_program_monthly_bounded')) }}
 
 select * from rows_to_build

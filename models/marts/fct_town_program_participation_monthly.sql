@@ -16,7 +16,9 @@ assistance_participation as (
 
 -- Each month's rows are sums of that month's codes only, so an incremental run aggregates just the months it
 -- rebuilds: those of the refresh window and any month landed again (see the macro months_to_rebuild).
-{{ months_to_rebuild('assistance_participation', is_incremental()) }},
+{{ months_to_rebuild(
+    'assistance_participation', is_incremental(), ref('fct_town_assistance_participation_monthly')
+) }},
 
 -- Enrolments: the counts of a program's TOA codes summed within the town and month. A person served under two
 -- codes of one program in a month counts twice, so this is not a count of people. Bounds add up; the point

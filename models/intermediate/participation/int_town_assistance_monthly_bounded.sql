@@ -18,7 +18,7 @@ staged as (
 
 ),
 
-{{ months_to_rebuild('staged', is_incremental()) }},
+{{ months_to_rebuild('staged', is_incremental(), ref('stg_socrata__town_assistance_monthly')) }},
 
 town_assistance_monthly as (
 
