@@ -1,3 +1,14 @@
+-- Incremental by calendar year: a new publication changes a few months, and every published value of a year
+-- depends on that year's cells only (both suppression groups lie within one year), so a run rebuilds
+-- the years whose cells changed and the year after each (its changes and averages reach twelve months back).
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **replace_partitions_config('calendar_year'),
+    )
+}}
+
 with
 
 town_program_months as (
@@ -28,6 +39,7 @@ family_months as (
         programs.program_family,
         town_program_months.month_start_date,
         count(*) as cell_count,
+        max(town_program_months.load_id) as load_id,
         sum(town_program_months.enrolments_lower) as enrolments_lower,
         sum(town_program_months.enrolments_upper) as enrolments_upper,
         {{ dbt.bool_or('town_program_months.has_methodology_break') }} as has_methodology_break,
@@ -43,20 +55,78 @@ family_months as (
 
 ),
 
-cells as (
+family_years as (
 
     select
         *,
-        cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
-        case when enrolments_lower = enrolments_upper then enrolments_lower end as enrolments
+        cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year
 
     from family_months
 
 ),
 
+{% if is_incremental() -%}
+-- The cells whose rows were landed again (a new latest load) or that are new, and the table's cells that are
+-- gone: the years they fall in are rebuilt, and the year after each.
+changed_cells as (
+
+    select family_years.calendar_year
+
+    from family_years
+    left join {{ this }} as built
+        on
+            family_years.town_key = built.town_key
+            and family_years.program_family = built.program_family
+            and family_years.month_start_date = built.month_start_date
+            and family_years.load_id = built.load_id
+    where built.town_key is null
+
+    union all
+
+    select built.calendar_year
+
+    from {{ this }} as built
+    left join family_years
+        on
+            built.town_key = family_years.town_key
+            and built.program_family = family_years.program_family
+            and built.month_start_date = family_years.month_start_date
+    where family_years.town_key is null
+
+),
+
+years_to_build as (
+
+    select calendar_year from changed_cells
+
+    union
+
+    select calendar_year + 1 as calendar_year from changed_cells
+
+),
+
+{% endif -%}
+cells as (
+
+    select
+        *,
+        case when enrolments_lower = enrolments_upper then enrolments_lower end as enrolments
+
+    from family_years
+    {%- if is_incremental() %}
+    -- The year before each year built is computed again too, for the changes and averages to read.
+    where
+        calendar_year in (select years_to_build.calendar_year from years_to_build)
+        or calendar_year + 1 in (select years_to_build.calendar_year from years_to_build)
+    {%- endif %}
+
+),
+
 -- Two published groups overlap: the months of one town's family in a calendar year (their total is the sum a
 -- reader forms), and the towns of one family in a month (their total is the state's). Complementary
--- suppression repeats until neither has a group with exactly one masked cell.
+-- suppression repeats until neither has a group with exactly one masked cell. The month's group names its
+-- year too (a month lies in one year), so that a family's year settles on its own: suppression never reaches
+-- across years, which is what lets a run rebuild only some of them.
 suppressed as (
 
     {{ suppress_cells(
@@ -65,7 +135,7 @@ suppressed as (
         cell_id=['town_key', 'program_family', 'month_start_date'],
         group_by=[
             ['town_key', 'program_family', 'calendar_year'],
-            ['program_family', 'month_start_date'],
+            ['program_family', 'month_start_date', 'calendar_year'],
         ],
     ) }}
 
@@ -78,6 +148,7 @@ published as (
         program_family,
         month_start_date,
         calendar_year,
+        load_id,
         cell_count,
         has_methodology_break,
         is_synthetic,
@@ -130,6 +201,7 @@ final as (
         towns.town_name,
         towns.county_name,
         towns.planning_region_name,
+        published.load_id,
 
         -- numerics
         published.calendar_year,
@@ -163,6 +235,9 @@ final as (
             published.town_key = trailing_year.town_key
             and published.program_family = trailing_year.program_family
             and published.month_start_date = trailing_year.month_start_date
+    {%- if is_incremental() %}
+    where published.calendar_year in (select years_to_build.calendar_year from years_to_build)
+    {%- endif %}
 
 )
 
