@@ -8,11 +8,7 @@
 -- Arguments:
 --   load_id_column: the relation's column naming the load of each row (default load_id).
 {% macro landed_since_last_build(load_id_column='load_id') -%}
-    {%- set relation = adapter.get_relation(
-        database=target.database, schema='raw', identifier='_tested_loads'
-    ) if execute else none -%}
-    {%- set loads = run_query('select load_id from ' ~ relation ~ ' order by 1').columns[0].values()
-        if relation is not none else [] -%}
+    {%- set loads = tested_loads() -%}
     {%- if loads | length == 0 -%}
         1 = 1
     {%- else -%}
@@ -20,4 +16,15 @@
             {%- for load in loads %}{{ "'" ~ load | replace("'", "''") ~ "'" }}{{ ", " if not loop.last }}{% endfor -%}
         )
     {%- endif -%}
+{%- endmacro %}
+
+
+-- The loads the last successful build tested, from raw._tested_loads when the test runs; none where the table
+-- does not exist (another engine, an older warehouse), or at parse time.
+{% macro tested_loads() -%}
+    {%- set relation = adapter.get_relation(
+        database=target.database, schema='raw', identifier='_tested_loads'
+    ) if execute else none -%}
+    {{- return(run_query('select load_id from ' ~ relation ~ ' order by 1').columns[0].values()
+        if relation is not none else []) -}}
 {%- endmacro %}
