@@ -7,8 +7,9 @@
 -- from filtering the raw rows before the staging view's joins, and the test would read every row again.
 -- Arguments:
 --   load_id_column: the relation's column naming the load of each row (default load_id).
-{% macro landed_since_last_build(load_id_column='load_id') -%}
-    {%- set loads = tested_loads() -%}
+--   loads: the tested loads, when the caller has read them already (default: read them, see tested_loads).
+{% macro landed_since_last_build(load_id_column='load_id', loads=none) -%}
+    {%- set loads = tested_loads() if loads is none else loads -%}
     {%- if loads | length == 0 -%}
         1 = 1
     {%- else -%}

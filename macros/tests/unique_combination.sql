@@ -6,7 +6,8 @@
     {%- set key_columns = combination_of_columns | join(', ') %}
     {#- With no load tested yet (a first build, or one after changed code) every row counts as landed: the plain
         count then, as a semi-join of every key against every row would read the relation twice. #}
-    {%- set landed_only = landed_only and tested_loads() | length > 0 %}
+    {%- set loads = tested_loads() if landed_only else [] %}
+    {%- set landed_only = loads | length > 0 %}
 
     with
 
@@ -21,7 +22,7 @@
         select distinct {{ key_columns }}
 
         from tested
-        where {{ landed_since_last_build() }}
+        where {{ landed_since_last_build(loads=loads) }}
 
     ){% endif %}
 

@@ -67,12 +67,18 @@ def _file_list(files: list[Path]) -> str:
     return "[" + ", ".join(ql(str(f)) for f in files) + "]"
 
 
+def row_keys(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[str]:
+    """Every field of every row object in the files: a pass over the JSON of its own, as read_json with explicit
+    columns ignores a field it was not given."""
+    return [r[0] for r in con.execute(
+        f"select distinct unnest(json_keys(json)) from read_json_objects({_file_list(files)}, format='array')"
+    ).fetchall()]
+
+
 def check_row_keys(con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path], served: list[str]) -> None:
     """Every field in the rows must be one the metadata lists, so nothing served is silently left out."""
     try:
-        keys = [r[0] for r in con.execute(
-            f"select distinct unnest(json_keys(json)) from read_json_objects({_file_list(files)}, format='array')"
-        ).fetchall()]
+        keys = row_keys(con, files)
     except duckdb.Error as exc:
         raise LoadFailure(
             f"The rows of dataset {ds.id} are not a JSON array of row objects: {first_line(exc)}. "
