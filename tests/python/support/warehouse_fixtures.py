@@ -6,9 +6,7 @@ log path, so tests never touch `warehouse/ct_dss.duckdb` or the repository's `ta
 A full build of the sample takes about a minute here, so the run builds it once (pytest-xdist's workers each get
 a copy of that one build): a test that only reads the warehouse uses `built_warehouse`; a test that changes it
 works on `copy_warehouse(...)` and rebuilds only the selection its change feeds (`dbt build --select
-source:socrata.<kind>+`). dbt commands on the session warehouse itself (`built_warehouse.dbt(...)`) reuse its
-target's partial parse after their first; a new DuckDB path always parses afresh, because dbt's partial-parse
-check hashes the profile's connection (the file's path included).
+source:socrata.<kind>+`). Every dbt command of a test starts from the first parse its process made (see `run_dbt`).
 """
 
 from __future__ import annotations
@@ -45,7 +43,9 @@ __all__ = [
     "NO_UNIT_TESTS",
     "land_snapshot",
     "query",
+    "run_ctdss_build",
     "run_dbt",
+    "start_dbt",
 ]
 
 
@@ -72,10 +72,65 @@ def dbt_env(db: Path, logs: Path | None = None) -> dict[str, str]:
     return env
 
 
+# dbt keeps its parse (target/partial_parse.msgpack) only for the profile's connection it was parsed with, the
+# DuckDB file's path included, so a warehouse at a new path would parse the whole project again: about 5 s of each
+# dbt command here. A test's dbt therefore runs in its warehouse's folder and names the file relatively (every
+# test warehouse is a ct_dss.duckdb), and a new target starts from the first parse this process made. dbt still
+# checks that parse against every file, var and env var it read, and parses again whatever differs.
+PARSE = "partial_parse.msgpack"
+_first_parse: list[bytes] = []  # kept whole: a test may rewrite or delete the target it came from
+
+
+def _in_its_folder(env: dict[str, str]) -> tuple[dict[str, str], Path]:
+    """The environment and working folder for a dbt run on the warehouse env names: the file named from its own
+    folder, so that every warehouse's profile connection reads alike."""
+    db = Path(env.get("CTDSS_DB", ""))
+    if not db.is_absolute():
+        return env, REPO
+    return {**env, "CTDSS_DB": db.name}, db.parent
+
+
+def _start_from_the_first_parse(target: Path) -> None:
+    if _first_parse and not (target / PARSE).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        (target / PARSE).write_bytes(_first_parse[0])
+
+
+def _remember_the_first_parse(target: Path) -> None:
+    if not _first_parse and (target / PARSE).exists():
+        _first_parse.append((target / PARSE).read_bytes())
+
+
+def start_dbt(args: Sequence[str], env: dict[str, str], target: Path, **popen) -> subprocess.Popen:
+    """Start one dbt command on the repository's project with its own target path (the caller waits for it)."""
+    target = REPO / target  # a relative target is the repository's, as it was when dbt ran there
+    _start_from_the_first_parse(target)
+    env, folder = _in_its_folder(env)
+    command = [_console_script("dbt"), *args, "--project-dir", str(REPO), "--target-path", str(target)]
+    return subprocess.Popen(command, cwd=folder, env=env, **popen)
+
+
 def run_dbt(args: Sequence[str], env: dict[str, str], target: Path) -> subprocess.CompletedProcess[str]:
-    """Run one dbt command in the repository with its own target path; never raises on a dbt failure."""
-    command = [_console_script("dbt"), *args, "--target-path", str(target)]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=DBT_TIMEOUT_S)
+    """Run one dbt command on the repository's project with its own target path; never raises on a dbt failure."""
+    with start_dbt(args, env, target, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as dbt:
+        try:
+            stdout, stderr = dbt.communicate(timeout=DBT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            dbt.kill()  # as subprocess.run does, so the test fails on the timeout and does not hang
+            raise
+    _remember_the_first_parse(REPO / target)
+    return subprocess.CompletedProcess(dbt.args, dbt.returncode, stdout, stderr)
+
+
+def run_ctdss_build(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`ctdss build` with `args` on the warehouse env names, into env's DBT_TARGET_PATH, as `run_dbt` runs dbt."""
+    target = Path(env["DBT_TARGET_PATH"])
+    _start_from_the_first_parse(target)
+    env, folder = _in_its_folder(env)
+    done = subprocess.run([_console_script("ctdss"), "build", *args], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=DBT_TIMEOUT_S)
+    _remember_the_first_parse(target)
+    return done
 
 
 # The dbt unit tests check the models' SQL on fixtures, whatever the landed data: the session's build runs them all
@@ -182,8 +237,7 @@ def build_with_state(snapshot: Path, workdir: Path) -> BuiltWarehouse:
     db, target, state, env = _with_state(workdir)
     land_snapshot(snapshot, db)
     started = time.perf_counter()
-    build = subprocess.run([_console_script("ctdss"), "build", "--full"], cwd=REPO, env=env, capture_output=True,
-                           text=True, timeout=DBT_TIMEOUT_S)
+    build = run_ctdss_build(["--full"], env)
     return BuiltWarehouse(db, target, env, time.perf_counter() - started, build, state)
 
 
@@ -224,6 +278,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     """The bundled sample, landed and built once per test run, with its build state (`ctdss build`, so a
     refresh can start from a copy of it). Fails if the build fails."""
     warehouse = _session_build(tmp_path_factory)
+    _remember_the_first_parse(warehouse.target)  # the build may have run in another worker
     if warehouse.build.returncode != 0:
         pytest.fail(f"dbt build on the bundled sample failed:\n{warehouse.build.stdout[-20000:]}")
     return warehouse

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from support import loader_data as data
-from support.warehouse_fixtures import NO_UNIT_TESTS, REPO, SAMPLE, dbt_env, downstream_of, run_dbt
+from support.warehouse_fixtures import NO_UNIT_TESTS, REPO, SAMPLE, dbt_env, downstream_of, run_dbt, start_dbt
 
 from ctdss.publish import publish
 
@@ -27,8 +27,12 @@ def _digest(path: Path) -> str:
 MONTHLY_LINEAGE = ("--select", "source:socrata.program_monthly+")
 
 
-def _dbt_command() -> list[str]:
-    return [str(Path(sys.executable).with_name("dbt")), "build", *NO_UNIT_TESTS]
+def _working_copy(built: Path, tmp_path: Path) -> Path:
+    """A copy of the session warehouse under the name every test warehouse has (so dbt reuses its parse)."""
+    work = tmp_path / "work" / "ct_dss.duckdb"
+    work.parent.mkdir()
+    shutil.copy(built, work)
+    return work
 
 
 def _bi_reader(path: Path) -> subprocess.Popen:
@@ -55,8 +59,7 @@ def _ask(reader: subprocess.Popen) -> str:
 
 def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stays_readable(built_warehouse,
                                                                                            tmp_path):
-    work = tmp_path / "work.duckdb"
-    shutil.copy(built_warehouse.db, work)
+    work = _working_copy(built_warehouse.db, tmp_path)
     published = tmp_path / "published" / "ct_dss.duckdb"
     publish(work, published, tmp_path / "exports")
     digest = _digest(published)
@@ -67,9 +70,8 @@ def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stay
         target = tmp_path / "target"
         # What the monthly dataset feeds holds every materialisation the marts use (views, tables, the
         # incremental fact and the snapshot), so a kill there and the rebuild after it cover them all.
-        build = subprocess.Popen([*_dbt_command(), *MONTHLY_LINEAGE, "--full-refresh", "--target-path",
-                                  str(target)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True)
+        build = start_dbt(["build", *NO_UNIT_TESTS, *MONTHLY_LINEAGE, "--full-refresh"], env, target,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         killed_at = None
         for line in build.stdout:
             if "START sql table model marts." in line or "START sql incremental model marts." in line:
@@ -95,17 +97,15 @@ def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stay
 
 
 def test_a_load_during_a_build_waits_or_fails_clearly_and_nothing_is_corrupted(built_warehouse, tmp_path):
-    work = tmp_path / "work.duckdb"
-    shutil.copy(built_warehouse.db, work)
+    work = _working_copy(built_warehouse.db, tmp_path)
     env = {**dbt_env(work, tmp_path / "logs"), "CTDSS_LOCK_TIMEOUT": "120", "DBT_USE_COLORS": "false"}
     target = tmp_path / "target"
     newer = tmp_path / "newer"
     shutil.copytree(SAMPLE, newer)
     # The racing build only has to hold the working file while the load starts: what one dataset feeds will do;
     # building it again afterwards shows the warehouse still builds from the raw tables the load left.
-    build = subprocess.Popen([*_dbt_command(), "--select", "source:socrata.program_annual+", "--target-path",
-                              str(target)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
+    build = start_dbt(["build", *NO_UNIT_TESTS, "--select", "source:socrata.program_annual+"], env, target,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in build.stdout:
         if " START " in line:  # dbt holds the working file from here on
             break

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, rows_unlike_the_export
+from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, rows_unlike_the_export, run_ctdss_build
 
 from ctdss import build as build_module
 from ctdss import publish as publishing
@@ -92,15 +92,27 @@ def incremental_tables(manifest: Path) -> list[str]:
             if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"]
 
 
-def ctdss(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`ctdss build` or `ctdss publish` on the warehouse in `work`, with its state, target and published file."""
+def work_env(work: Path) -> dict[str, str]:
+    """The environment of ctdss on the warehouse in `work`, with its state, target and published file."""
     env = dbt_env(work / "ct_dss.duckdb", work / "logs")
     env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"),
                CTDSS_PUBLISHED_DB=str(work / "published" / "ct_dss.duckdb"),
                CTDSS_EXPORTS_DIR=str(work / "exports"))
-    done = subprocess.run([_console_script("ctdss"), *args], cwd=REPO, env=env, capture_output=True,
+    return env
+
+
+def ctdss(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ctdss publish` (or another command that runs no dbt) on the warehouse in `work`."""
+    done = subprocess.run([_console_script("ctdss"), *args], cwd=REPO, env=work_env(work), capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, f"ctdss {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr}"
+    return done
+
+
+def build(work: Path) -> subprocess.CompletedProcess[str]:
+    """`ctdss build` on the warehouse in `work`."""
+    done = run_ctdss_build([], work_env(work))
+    assert done.returncode == 0, f"ctdss build failed:\n{done.stdout[-6000:]}\n{done.stderr}"
     return done
 
 
@@ -153,9 +165,9 @@ def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict
     for table in incremental_tables(built_warehouse.target / "manifest.json"):
         con.execute(f"drop table {table}")  # so that it is rebuilt from scratch
     con.close()
-    refresh = ctdss(work, "build")
+    refresh = build(work)
     republished = ctdss(work, "publish", "--changed")
-    full = ctdss(rebuilt, "build")
+    full = build(rebuilt)
     return {"work": work, "rebuilt": rebuilt, "refresh": refresh, "full": full, "published": published,
             "republished": republished, "first_size": first_size, "first_exports": first_exports}
 
@@ -437,8 +449,7 @@ def test_a_landed_row_that_repeats_a_tested_rows_id_fails_the_refresh_and_record
     con.close()
     env = dbt_env(db, work / "logs")
     env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"))
-    done = subprocess.run([_console_script("ctdss"), "build"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=900)
+    done = run_ctdss_build([], env)
     assert done.returncode != 0
     assert "stg_socrata__program_monthly_unique_source_row_id" in done.stdout
     assert loads_tested(db) == before
