@@ -90,10 +90,12 @@ def _in_its_folder(env: dict[str, str]) -> tuple[dict[str, str], Path]:
     return {**env, "CTDSS_DB": db.name}, db.parent
 
 
-def _start_from_the_first_parse(target: Path) -> None:
+def _from_the_first_parse(target: Path, env: dict[str, str]) -> tuple[dict[str, str], Path]:
+    """Start `target` from this process's first parse; the environment and folder to run dbt in."""
     if _first_parse and not (target / PARSE).exists():
         target.mkdir(parents=True, exist_ok=True)
         (target / PARSE).write_bytes(_first_parse[0])
+    return _in_its_folder(env)
 
 
 def _remember_the_first_parse(target: Path) -> None:
@@ -101,36 +103,34 @@ def _remember_the_first_parse(target: Path) -> None:
         _first_parse.append((target / PARSE).read_bytes())
 
 
+def _parsing(command: list[str], env: dict[str, str], target: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command that parses the project into `target`; never raises on its failure."""
+    env, folder = _from_the_first_parse(target, env)
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=DBT_TIMEOUT_S)
+    _remember_the_first_parse(target)
+    return done
+
+
+def _dbt_command(args: Sequence[str], target: Path) -> list[str]:
+    return [_console_script("dbt"), *args, "--project-dir", str(REPO), "--target-path", str(target)]
+
+
 def start_dbt(args: Sequence[str], env: dict[str, str], target: Path, **popen) -> subprocess.Popen:
     """Start one dbt command on the repository's project with its own target path (the caller waits for it)."""
     target = REPO / target  # a relative target is the repository's, as it was when dbt ran there
-    _start_from_the_first_parse(target)
-    env, folder = _in_its_folder(env)
-    command = [_console_script("dbt"), *args, "--project-dir", str(REPO), "--target-path", str(target)]
-    return subprocess.Popen(command, cwd=folder, env=env, **popen)
+    env, folder = _from_the_first_parse(target, env)
+    return subprocess.Popen(_dbt_command(args, target), cwd=folder, env=env, **popen)
 
 
 def run_dbt(args: Sequence[str], env: dict[str, str], target: Path) -> subprocess.CompletedProcess[str]:
     """Run one dbt command on the repository's project with its own target path; never raises on a dbt failure."""
-    with start_dbt(args, env, target, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as dbt:
-        try:
-            stdout, stderr = dbt.communicate(timeout=DBT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            dbt.kill()  # as subprocess.run does, so the test fails on the timeout and does not hang
-            raise
-    _remember_the_first_parse(REPO / target)
-    return subprocess.CompletedProcess(dbt.args, dbt.returncode, stdout, stderr)
+    target = REPO / target  # a relative target is the repository's, as it was when dbt ran there
+    return _parsing(_dbt_command(args, target), env, target)
 
 
 def run_ctdss_build(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`ctdss build` with `args` on the warehouse env names, into env's DBT_TARGET_PATH, as `run_dbt` runs dbt."""
-    target = Path(env["DBT_TARGET_PATH"])
-    _start_from_the_first_parse(target)
-    env, folder = _in_its_folder(env)
-    done = subprocess.run([_console_script("ctdss"), "build", *args], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=DBT_TIMEOUT_S)
-    _remember_the_first_parse(target)
-    return done
+    return _parsing([_console_script("ctdss"), "build", *args], env, Path(env["DBT_TARGET_PATH"]))
 
 
 # The dbt unit tests check the models' SQL on fixtures, whatever the landed data: the session's build runs them all

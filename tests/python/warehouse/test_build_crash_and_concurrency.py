@@ -13,7 +13,16 @@ from pathlib import Path
 import duckdb
 import pytest
 from support import loader_data as data
-from support.warehouse_fixtures import NO_UNIT_TESTS, REPO, SAMPLE, dbt_env, downstream_of, run_dbt, start_dbt
+from support.warehouse_fixtures import (
+    NO_UNIT_TESTS,
+    REPO,
+    SAMPLE,
+    copy_warehouse,
+    dbt_env,
+    downstream_of,
+    run_dbt,
+    start_dbt,
+)
 
 from ctdss.publish import publish
 
@@ -25,14 +34,6 @@ def _digest(path: Path) -> str:
 
 
 MONTHLY_LINEAGE = ("--select", "source:socrata.program_monthly+")
-
-
-def _working_copy(built: Path, tmp_path: Path) -> Path:
-    """A copy of the session warehouse under the name every test warehouse has (so dbt reuses its parse)."""
-    work = tmp_path / "work" / "ct_dss.duckdb"
-    work.parent.mkdir()
-    shutil.copy(built, work)
-    return work
 
 
 def _bi_reader(path: Path) -> subprocess.Popen:
@@ -59,7 +60,7 @@ def _ask(reader: subprocess.Popen) -> str:
 
 def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stays_readable(built_warehouse,
                                                                                            tmp_path):
-    work = _working_copy(built_warehouse.db, tmp_path)
+    work = copy_warehouse(built_warehouse, tmp_path / "work")
     published = tmp_path / "published" / "ct_dss.duckdb"
     publish(work, published, tmp_path / "exports")
     digest = _digest(published)
@@ -97,7 +98,7 @@ def test_a_killed_dbt_build_recovers_on_the_next_run_and_the_published_file_stay
 
 
 def test_a_load_during_a_build_waits_or_fails_clearly_and_nothing_is_corrupted(built_warehouse, tmp_path):
-    work = _working_copy(built_warehouse.db, tmp_path)
+    work = copy_warehouse(built_warehouse, tmp_path / "work")
     env = {**dbt_env(work, tmp_path / "logs"), "CTDSS_LOCK_TIMEOUT": "120", "DBT_USE_COLORS": "false"}
     target = tmp_path / "target"
     newer = tmp_path / "newer"

@@ -447,9 +447,7 @@ def test_a_landed_row_that_repeats_a_tested_rows_id_fails_the_refresh_and_record
         limit 1
     """)
     con.close()
-    env = dbt_env(db, work / "logs")
-    env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"))
-    done = run_ctdss_build([], env)
+    done = run_ctdss_build([], work_env(work))
     assert done.returncode != 0
     assert "stg_socrata__program_monthly_unique_source_row_id" in done.stdout
     assert loads_tested(db) == before
