@@ -162,7 +162,7 @@ NOTES: dict[str, Callable[[dict, dict], str]] = {
     "marts_seconds": lambda r, top: (
         f"The marts and reports are the shipped models on the scaled kind, with their tests; by layer: "
         f"{_slowest(top, ('marts', 'reporting'))}. The scaled kind's fact, its rollup from TOA codes to programs "
-        "and the report on it (complementary suppression by `suppress_cells`, window passes over every cell of "
+        "and the report on it (linked suppression by `suppress_linked`, window passes over every cell of "
         "each group) each read every row, and their tests (keys, bounds, relationships) read them again."),
     "dbt_build_seconds": lambda r, top: (
         f"Node time by layer: {_slowest(top, ('seeds', 'staging', 'intermediate', 'qa', 'marts', 'reporting'))}; "

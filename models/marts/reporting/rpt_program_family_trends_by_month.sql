@@ -1,58 +1,30 @@
 with
 
-monthly_participation as (
+suppressed_cells as (
 
-    select * from {{ ref('fct_program_participation_monthly') }}
-
-),
-
-programs as (
-
-    select * from {{ ref('dim_program') }}
+    select * from {{ ref('int_program_monthly_suppressed') }}
 
 ),
 
--- Enrolments: the program-level monthly counts summed within the family. A person enrolled in two programs
--- (or two plans) of one family in a month is counted twice, so this is not a count of people.
-family_months as (
+-- Enrolments: the program-level monthly counts summed within the family, suppressed together with the
+-- program cells they add up. A person enrolled in two programs (or two plans) of one family in a month is
+-- counted twice, so this is not a count of people.
+suppression_result as (
 
     select
-        programs.program_family,
-        monthly_participation.month_start_date,
-        count(*) as cell_count,
-        sum(monthly_participation.recipient_count_lower) as enrolments_lower,
-        sum(monthly_participation.recipient_count_upper) as enrolments_upper,
-        {{ dbt.bool_or('monthly_participation.has_methodology_break') }} as has_methodology_break,
-        {{ dbt.bool_or('monthly_participation.is_synthetic') }} as is_synthetic
+        program_family,
+        month_start_date,
+        calendar_year,
+        cell_count,
+        has_methodology_break,
+        is_synthetic,
+        is_suppressed,
+        point_value as enrolments,
+        lower_bound as enrolments_lower,
+        upper_bound as enrolments_upper
 
-    from monthly_participation
-    left join programs
-        on monthly_participation.program_code = programs.program_code
-    group by 1, 2
-
-),
-
-cells as (
-
-    select
-        *,
-        cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
-        case when enrolments_lower = enrolments_upper then enrolments_lower end as enrolments
-
-    from family_months
-
-),
-
--- The months of one family's calendar year are the published group: their total (twelve times the December
--- 12-month average) is the natural sum a reader would form.
-suppressed as (
-
-    {{ suppress_cells(
-        'cells',
-        lower_column='enrolments_lower',
-        cell_id=['program_family', 'month_start_date'],
-        group_by=[['program_family', 'calendar_year']],
-    ) }}
+    from suppressed_cells
+    where item_kind = 'program_family'
 
 ),
 
@@ -66,13 +38,11 @@ published as (
         has_methodology_break,
         is_synthetic,
         is_suppressed,
-        is_primary_suppressed,
-        is_complementary_suppressed,
         {{ mask_if_suppressed('enrolments') }} as enrolments,
         {{ mask_if_suppressed('enrolments_lower') }} as enrolments_lower,
         {{ mask_if_suppressed('enrolments_upper') }} as enrolments_upper
 
-    from suppressed
+    from suppression_result
 
 ),
 
@@ -118,8 +88,6 @@ final as (
 
         -- booleans
         published.is_suppressed,
-        published.is_primary_suppressed,
-        published.is_complementary_suppressed,
         coalesce(year_over_year.is_prior_suppressed, true) or published.is_suppressed as is_yoy_change_masked,
         coalesce(trailing_year.periods_in_window, 0) < 12
         or trailing_year.suppressed_periods_in_window > 0 as is_12_month_average_masked,

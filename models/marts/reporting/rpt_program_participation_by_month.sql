@@ -1,8 +1,8 @@
 with
 
-monthly_participation as (
+suppressed_cells as (
 
-    select * from {{ ref('fct_program_participation_monthly') }}
+    select * from {{ ref('int_program_monthly_suppressed') }}
 
 ),
 
@@ -12,46 +12,11 @@ programs as (
 
 ),
 
--- A program's medical benefit plans are added within the program (bounds add; the point value only while
--- every plan is exact). Programs are never added together.
-program_months as (
+-- The program cells of the statewide monthly system, suppressed together with their family totals.
+suppression_result as (
 
-    select
-        program_code,
-        month_start_date,
-        count(*) as plan_count,
-        sum(recipient_count_lower) as recipient_count_lower,
-        sum(recipient_count_upper) as recipient_count_upper,
-        {{ dbt.bool_or('has_methodology_break') }} as has_methodology_break,
-        {{ dbt.bool_or('is_synthetic') }} as is_synthetic
-
-    from monthly_participation
-    group by 1, 2
-
-),
-
-cells as (
-
-    select
-        *,
-        cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
-        case
-            when recipient_count_lower = recipient_count_upper then recipient_count_lower
-        end as recipient_count
-
-    from program_months
-
-),
-
--- The months of one program's calendar year are the published group, as for the program family trends.
-suppressed as (
-
-    {{ suppress_cells(
-        'cells',
-        lower_column='recipient_count_lower',
-        cell_id=['program_code', 'month_start_date'],
-        group_by=[['program_code', 'calendar_year']],
-    ) }}
+    select * from suppressed_cells
+    where item_kind = 'program'
 
 ),
 
@@ -59,36 +24,34 @@ final as (
 
     select
         -- ids
-        suppressed.program_code,
-        suppressed.month_start_date,
+        suppression_result.program_code,
+        suppression_result.month_start_date,
 
         -- strings
         programs.program_name,
         programs.program_family,
 
         -- numerics
-        suppressed.calendar_year,
-        cast(suppressed.plan_count as {{ dbt.type_int() }}) as medical_benefit_plan_count,
+        suppression_result.calendar_year,
+        cast(suppression_result.cell_count as {{ dbt.type_int() }}) as medical_benefit_plan_count,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.point_value') }} as {{ dbt.type_bigint() }}
         ) as recipient_count,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_lower') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.lower_bound') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_lower,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_upper') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.upper_bound') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_upper,
 
         -- booleans
-        suppressed.is_suppressed,
-        suppressed.is_primary_suppressed,
-        suppressed.is_complementary_suppressed,
-        suppressed.has_methodology_break,
-        suppressed.is_synthetic
+        suppression_result.is_suppressed,
+        suppression_result.has_methodology_break,
+        suppression_result.is_synthetic
 
-    from suppressed
+    from suppression_result
     left join programs
-        on suppressed.program_code = programs.program_code
+        on suppression_result.program_code = programs.program_code
 
 )
 

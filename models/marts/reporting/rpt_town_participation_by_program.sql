@@ -18,6 +18,13 @@ programs as (
 
 ),
 
+decisions as (
+
+    select * from {{ ref('int_town_program_annual_suppressed') }}
+    where item_kind = 'town_program'
+
+),
+
 -- Towns only: Unknown, Out of State and Statewide are not places and belong to no county or region.
 cells as (
 
@@ -35,7 +42,6 @@ cells as (
         case
             when not town_participation.is_suppressed_at_source then town_participation.recipient_count
         end as recipient_count,
-        town_participation.is_suppressed_at_source,
         town_participation.has_methodology_break,
         town_participation.is_synthetic
 
@@ -46,20 +52,20 @@ cells as (
 
 ),
 
--- The towns of one county, and the towns of one planning region, are published groups (their totals are
--- published in rpt_town_participation_by_region). The two groupings overlap, so complementary suppression is
--- repeated until no county or region of a program and year has exactly one suppressed town.
-suppressed as (
+-- Each town cell with its decision, taken once for the annual system (the cell, its county, region and
+-- family totals).
+suppression_result as (
 
-    {{ suppress_cells(
-        'cells',
-        lower_column='recipient_count_lower',
-        cell_id=['town_key', 'program_code', 'calendar_year'],
-        group_by=[
-            ['program_code', 'calendar_year', 'county_fips'],
-            ['program_code', 'calendar_year', 'planning_region_fips'],
-        ],
-    ) }}
+    select
+        cells.*,
+        decisions.is_suppressed
+
+    from cells
+    inner join decisions
+        on
+            cells.town_key = decisions.town_key
+            and cells.program_code = decisions.program_code
+            and cells.calendar_year = decisions.calendar_year
 
 ),
 
@@ -67,40 +73,37 @@ final as (
 
     select
         -- ids
-        suppressed.town_key,
-        suppressed.program_code,
-        suppressed.calendar_year,
-        suppressed.county_fips,
-        suppressed.planning_region_fips,
+        suppression_result.town_key,
+        suppression_result.program_code,
+        suppression_result.calendar_year,
+        suppression_result.county_fips,
+        suppression_result.planning_region_fips,
 
         -- strings
-        suppressed.town_name,
+        suppression_result.town_name,
         programs.program_name,
-        suppressed.county_name,
-        suppressed.planning_region_name,
+        suppression_result.county_name,
+        suppression_result.planning_region_name,
 
         -- numerics
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count') }} as {{ dbt.type_bigint() }}
         ) as recipient_count,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_lower') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count_lower') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_lower,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_upper') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_upper,
 
         -- booleans
-        suppressed.is_suppressed_at_source,
-        suppressed.is_suppressed,
-        suppressed.is_primary_suppressed,
-        suppressed.is_complementary_suppressed,
-        suppressed.has_methodology_break,
-        suppressed.is_synthetic
+        suppression_result.is_suppressed,
+        suppression_result.has_methodology_break,
+        suppression_result.is_synthetic
 
-    from suppressed
+    from suppression_result
     left join programs
-        on suppressed.program_code = programs.program_code
+        on suppression_result.program_code = programs.program_code
 
 )
 

@@ -1,14 +1,8 @@
 with
 
-town_participation as (
+geography_totals as (
 
-    select * from {{ ref('fct_town_program_participation_annual') }}
-
-),
-
-towns as (
-
-    select * from {{ ref('dim_town') }}
+    select * from {{ ref('int_town_program_annual_rolled_up_by_geography') }}
 
 ),
 
@@ -18,57 +12,14 @@ programs as (
 
 ),
 
--- Each town belongs to one county and one planning region. Unknown, Out of State and Statewide have neither
--- and are left out of the rollups.
-town_geographies as (
+decisions as (
 
-    select
-        town_key,
-        'county' as geography_level,
-        county_fips as geography_fips,
-        county_name as geography_name
-
-    from towns
-    where not is_special
-
-    union all
-
-    select
-        town_key,
-        'planning_region' as geography_level,
-        planning_region_fips as geography_fips,
-        planning_region_name as geography_name
-
-    from towns
-    where not is_special
+    select * from {{ ref('int_town_program_annual_suppressed') }}
+    where item_kind in ('county', 'planning_region')
 
 ),
 
--- Bounds add up; point values only while every town is exact. Never across programs.
-rolled_up as (
-
-    select
-        town_participation.program_code,
-        town_participation.calendar_year,
-        town_geographies.geography_level,
-        town_geographies.geography_fips,
-        town_geographies.geography_name,
-        count(*) as town_count,
-        sum(
-            case when town_participation.is_suppressed_at_source then 1 else 0 end
-        ) as towns_suppressed_at_source,
-        sum(town_participation.recipient_count_lower) as recipient_count_lower,
-        sum(town_participation.recipient_count_upper) as recipient_count_upper,
-        {{ dbt.bool_or('town_participation.has_methodology_break') }} as has_methodology_break,
-        {{ dbt.bool_or('town_participation.is_synthetic') }} as is_synthetic
-
-    from town_participation
-    inner join town_geographies
-        on town_participation.town_key = town_geographies.town_key
-    group by 1, 2, 3, 4, 5
-
-),
-
+-- Point values only while every town is exact.
 cells as (
 
     select
@@ -77,19 +28,25 @@ cells as (
             when recipient_count_lower = recipient_count_upper then recipient_count_lower
         end as recipient_count
 
-    from rolled_up
+    from geography_totals
 
 ),
 
--- Within one program, year and geography level, the geographies are the published group.
-suppressed as (
+-- Each total with its decision, taken once for the annual system (the towns, their county, region and family
+-- totals).
+suppression_result as (
 
-    {{ suppress_cells(
-        'cells',
-        lower_column='recipient_count_lower',
-        cell_id=['program_code', 'calendar_year', 'geography_level', 'geography_fips'],
-        group_by=[['program_code', 'calendar_year', 'geography_level']],
-    ) }}
+    select
+        cells.*,
+        decisions.is_suppressed
+
+    from cells
+    inner join decisions
+        on
+            cells.program_code = decisions.program_code
+            and cells.calendar_year = decisions.calendar_year
+            and cells.geography_level = decisions.geography_level
+            and cells.geography_fips = decisions.geography_fips
 
 ),
 
@@ -97,38 +54,35 @@ final as (
 
     select
         -- ids
-        suppressed.program_code,
-        suppressed.calendar_year,
-        suppressed.geography_level,
-        suppressed.geography_fips,
+        suppression_result.program_code,
+        suppression_result.calendar_year,
+        suppression_result.geography_level,
+        suppression_result.geography_fips,
 
         -- strings
         programs.program_name,
-        suppressed.geography_name,
+        suppression_result.geography_name,
 
         -- numerics
-        cast(suppressed.town_count as {{ dbt.type_int() }}) as town_count,
+        cast(suppression_result.town_count as {{ dbt.type_int() }}) as town_count,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count') }} as {{ dbt.type_bigint() }}
         ) as recipient_count,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_lower') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count_lower') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_lower,
         cast(
-            {{ mask_if_suppressed('suppressed.recipient_count_upper') }} as {{ dbt.type_bigint() }}
+            {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_upper,
-        cast(suppressed.towns_suppressed_at_source as {{ dbt.type_int() }}) as towns_suppressed_at_source,
 
         -- booleans
-        suppressed.is_suppressed,
-        suppressed.is_primary_suppressed,
-        suppressed.is_complementary_suppressed,
-        suppressed.has_methodology_break,
-        suppressed.is_synthetic
+        suppression_result.is_suppressed,
+        suppression_result.has_methodology_break,
+        suppression_result.is_synthetic
 
-    from suppressed
+    from suppression_result
     left join programs
-        on suppressed.program_code = programs.program_code
+        on suppression_result.program_code = programs.program_code
 
 )
 

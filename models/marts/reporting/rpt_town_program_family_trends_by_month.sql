@@ -1,5 +1,5 @@
 -- Incremental by calendar year: a new publication changes a few months, and every published value of a year
--- depends on that year's cells only (both suppression groups lie within one year), so a run rebuilds
+-- depends on that year's cells only (a cell's suppression depends on that cell alone), so a run rebuilds
 -- the years whose cells changed and the year after each (its changes and averages reach twelve months back).
 {{
     config(
@@ -11,57 +11,15 @@
 
 with
 
-town_program_months as (
+family_years as (
 
-    select * from {{ ref('fct_town_program_participation_monthly') }}
-
-),
-
-programs as (
-
-    select * from {{ ref('dim_program') }}
+    select * from {{ ref('int_town_program_family_monthly_suppressed') }}
 
 ),
 
 towns as (
 
     select * from {{ ref('dim_town') }}
-
-),
-
--- Enrolments: the town's program-level monthly enrolments (themselves sums of TOA codes) summed within the
--- family. A person in two programs or codes of one family in a month counts twice: not a count of people.
--- Towns only: Unknown and Out of State are not places.
-family_months as (
-
-    select
-        town_program_months.town_key,
-        programs.program_family,
-        town_program_months.month_start_date,
-        count(*) as cell_count,
-        max(town_program_months.load_id) as load_id,
-        sum(town_program_months.enrolments_lower) as enrolments_lower,
-        sum(town_program_months.enrolments_upper) as enrolments_upper,
-        {{ dbt.bool_or('town_program_months.has_methodology_break') }} as has_methodology_break,
-        {{ dbt.bool_or('town_program_months.is_synthetic') }} as is_synthetic
-
-    from town_program_months
-    inner join programs
-        on town_program_months.program_code = programs.program_code
-    inner join towns
-        on town_program_months.town_key = towns.town_key
-    where not towns.is_special
-    group by town_program_months.town_key, programs.program_family, town_program_months.month_start_date
-
-),
-
-family_years as (
-
-    select
-        *,
-        cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year
-
-    from family_months
 
 ),
 
@@ -108,11 +66,7 @@ years_to_build as (
 {% endif -%}
 cells as (
 
-    select
-        *,
-        case when enrolments_lower = enrolments_upper then enrolments_lower end as enrolments
-
-    from family_years
+    select * from family_years
     {%- if is_incremental() %}
     -- The year before each year built is computed again too, for the changes and averages to read.
     where
@@ -122,22 +76,24 @@ cells as (
 
 ),
 
--- Two published groups overlap: the months of one town's family in a calendar year (their total is the sum a
--- reader forms), and the towns of one family in a month (their total is the state's). Complementary
--- suppression repeats until neither has a group with exactly one masked cell. The month's group names its
--- year too (a month lies in one year), so that a family's year settles on its own: suppression never reaches
--- across years, which is what lets a run rebuild only some of them.
-suppressed as (
+-- Only the cells below the threshold are masked: no sum of these cells is published (see the model).
+suppression_result as (
 
-    {{ suppress_cells(
-        'cells',
-        lower_column='enrolments_lower',
-        cell_id=['town_key', 'program_family', 'month_start_date'],
-        group_by=[
-            ['town_key', 'program_family', 'calendar_year'],
-            ['program_family', 'month_start_date', 'calendar_year'],
-        ],
-    ) }}
+    select
+        town_key,
+        program_family,
+        month_start_date,
+        calendar_year,
+        load_id,
+        cell_count,
+        has_methodology_break,
+        is_synthetic,
+        is_suppressed,
+        point_value as enrolments,
+        lower_bound as enrolments_lower,
+        upper_bound as enrolments_upper
+
+    from cells
 
 ),
 
@@ -153,13 +109,11 @@ published as (
         has_methodology_break,
         is_synthetic,
         is_suppressed,
-        is_primary_suppressed,
-        is_complementary_suppressed,
         {{ mask_if_suppressed('enrolments') }} as enrolments,
         {{ mask_if_suppressed('enrolments_lower') }} as enrolments_lower,
         {{ mask_if_suppressed('enrolments_upper') }} as enrolments_upper
 
-    from suppressed
+    from suppression_result
 
 ),
 
@@ -214,8 +168,6 @@ final as (
 
         -- booleans
         published.is_suppressed,
-        published.is_primary_suppressed,
-        published.is_complementary_suppressed,
         coalesce(year_over_year.is_prior_suppressed, true) or published.is_suppressed as is_yoy_change_masked,
         coalesce(trailing_year.periods_in_window, 0) < 12
         or trailing_year.suppressed_periods_in_window > 0 as is_12_month_average_masked,

@@ -1,14 +1,8 @@
 with
 
-town_program_years as (
+family_totals as (
 
-    select * from {{ ref('fct_town_program_participation_annual') }}
-
-),
-
-programs as (
-
-    select * from {{ ref('dim_program') }}
+    select * from {{ ref('int_town_program_annual_rolled_up_by_family') }}
 
 ),
 
@@ -18,54 +12,39 @@ towns as (
 
 ),
 
--- Enrolments: the town's program counts of the year summed within the family. A person in two programs of one
--- family counts twice, and a recipient who moved is counted in every town lived in: not a count of people.
--- Towns only: Unknown and Out of State are not places.
-family_years as (
+decisions as (
 
-    select
-        town_program_years.town_key,
-        programs.program_family,
-        town_program_years.calendar_year,
-        count(*) as cell_count,
-        sum(town_program_years.recipient_count_lower) as enrolments_lower,
-        sum(town_program_years.recipient_count_upper) as enrolments_upper,
-        {{ dbt.bool_or('town_program_years.has_methodology_break') }} as has_methodology_break,
-        {{ dbt.bool_or('town_program_years.is_synthetic') }} as is_synthetic
-
-    from town_program_years
-    inner join programs
-        on town_program_years.program_code = programs.program_code
-    inner join towns
-        on town_program_years.town_key = towns.town_key
-    where not towns.is_special
-    group by town_program_years.town_key, programs.program_family, town_program_years.calendar_year
+    select * from {{ ref('int_town_program_annual_suppressed') }}
+    where item_kind = 'town_family'
 
 ),
 
-cells as (
+-- Enrolments: the town's program counts of the year summed within the family (see the model it comes from:
+-- not a count of people), with the family's decision, taken once for the annual system (the towns, their
+-- county, region and family totals). The point value only while every program count is exact.
+suppression_result as (
 
     select
-        *,
-        case when enrolments_lower = enrolments_upper then enrolments_lower end as enrolments
+        family_totals.town_key,
+        family_totals.program_family,
+        family_totals.calendar_year,
+        family_totals.program_count as cell_count,
+        family_totals.has_methodology_break,
+        family_totals.is_synthetic,
+        decisions.is_suppressed,
+        case
+            when family_totals.enrolments_lower = family_totals.enrolments_upper
+                then family_totals.enrolments_lower
+        end as enrolments,
+        family_totals.enrolments_lower,
+        family_totals.enrolments_upper
 
-    from family_years
-
-),
-
--- Two published groups overlap: the towns of one family in a year (their total is the state's, as the town
--- counts publish it) and the families of one town in a year (their total is the town's enrolments).
-suppressed as (
-
-    {{ suppress_cells(
-        'cells',
-        lower_column='enrolments_lower',
-        cell_id=['town_key', 'program_family', 'calendar_year'],
-        group_by=[
-            ['program_family', 'calendar_year'],
-            ['town_key', 'calendar_year'],
-        ],
-    ) }}
+    from family_totals
+    inner join decisions
+        on
+            family_totals.town_key = decisions.town_key
+            and family_totals.program_family = decisions.program_family
+            and family_totals.calendar_year = decisions.calendar_year
 
 ),
 
@@ -79,13 +58,11 @@ published as (
         has_methodology_break,
         is_synthetic,
         is_suppressed,
-        is_primary_suppressed,
-        is_complementary_suppressed,
         {{ mask_if_suppressed('enrolments') }} as enrolments,
         {{ mask_if_suppressed('enrolments_lower') }} as enrolments_lower,
         {{ mask_if_suppressed('enrolments_upper') }} as enrolments_upper
 
-    from suppressed
+    from suppression_result
 
 ),
 
@@ -126,8 +103,6 @@ final as (
 
         -- booleans
         published.is_suppressed,
-        published.is_primary_suppressed,
-        published.is_complementary_suppressed,
         coalesce(year_over_year.is_prior_suppressed, true) or published.is_suppressed as is_yoy_change_masked,
         published.has_methodology_break,
         published.is_synthetic

@@ -58,7 +58,8 @@ def check(lineage: Lineage) -> None:
         paths = "; ".join(" <- ".join(f"{m}.{c}" for m, c in path) for path in list(unmasked.values())[:5])
         raise LineageError(
             f"{len(unmasked)} count-carrying column(s) of rpt_ tables reach a published count without passing "
-            f"the suppression mask: {paths}. Publish them through mask_if_suppressed() over suppress_cells()."
+            f"the suppression mask: {paths}. Publish them through mask_if_suppressed() on the is_suppressed flag "
+            f"of a suppression_result step."
         )
 
 

@@ -3,8 +3,9 @@
 The rules, applied to the SQL dbt compiled (after sqlglot has qualified it):
 
 - `masked`: a `case when not F then X end` (what `mask_if_suppressed` renders) where the flag F is, through
-  plain column references, the `is_suppressed` column of the `suppression_result` step that `suppress_cells`
-  renders. A hand-written null-out, or one keyed on another flag, is not a mask.
+  plain column references, the `is_suppressed` column of a model's `suppression_result` step (the cells of
+  one rpt_ model with the decisions of `suppress_linked`, made in models/intermediate/disclosure). A
+  hand-written null-out, or one keyed on another flag, is not a mask.
 - `bounded`: a `case when C = 0 then <number> else C end` on one column C (a published 0 replaced by the top of
   the range it stands for).
 - `normalised`: see `resolve.py`; it needs the join, not only the projection.

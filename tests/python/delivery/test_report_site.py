@@ -298,3 +298,35 @@ def test_the_templates_and_assets_ship_in_the_wheel(tmp_path):
     templates = {f"ctdss/report/templates/{p.name}" for p in (REPO / "scripts/ctdss/report/templates").iterdir()}
     static = {f"ctdss/report/static/{p.name}" for p in (REPO / "scripts/ctdss/report/static").iterdir()}
     assert templates and static and templates | static <= names
+
+
+def _shown(path) -> dict[tuple[str, str], tuple[str, str, str]]:
+    return {(r["series"], r["period"]): (r["status"], r["lower"], r["upper"]) for r in csv_rows(path)}
+
+
+def test_no_page_shows_a_cell_that_another_page_masks(report_site):
+    """A town's family row is its program row when only one program of the family has a row in that town and
+    year (the family `other` holds only CHCPE): both pages must show it alike, masked or with the same bounds.
+    The same holds for the statewide families of one program and their program pages."""
+    programs = query(report_site.published, "select program_code, program_name, program_family from "
+                     "marts.dim_program")
+    family_of = {name: family for _, name, family in programs}
+    compared = 0
+    for page in sorted((report_site.root / "towns").glob("*.by-program.csv")):
+        by_program = _shown(page)
+        by_family = _shown(page.with_name(page.name.replace(".by-program.", ".family-annual.")))
+        members: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for name, year in by_program:
+            members.setdefault((family_of[name], year), []).append((name, year))
+        for (family, year), cells in members.items():
+            if len(cells) == 1 and (family, year) in by_family:
+                assert by_program[cells[0]] == by_family[(family, year)], (page.name, cells[0], family)
+                compared += 1
+    statewide = _shown(report_site.root / "index.family-monthly.csv")
+    for code, _, family in programs:
+        if sum(f == family for _, _, f in programs) == 1:
+            path = report_site.root / "programs" / f"{code.lower().replace('_', '-')}.statewide.csv"
+            for (_, month), shown in _shown(path).items():
+                assert shown == statewide[(family, month)], (path.name, month)
+                compared += 1
+    assert compared > 169  # at least one shared cell a town, and the statewide ones

@@ -170,8 +170,10 @@ def test_the_column_tree_runs_from_the_report_to_the_portal_fields(built_warehou
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == EXAMPLE
-    assert "<- marts.fct_town_program_participation_annual.recipient_count_upper" in lines[1]
-    assert "masked" in lines[1] and "aggregated" in lines[1]
+    assert "<- intermediate.int_town_program_annual_rolled_up_by_geography.recipient_count_upper" in lines[1]
+    assert "masked" in lines[1]
+    assert "<- marts.fct_town_program_participation_annual.recipient_count_upper" in lines[2]
+    assert "aggregated" in lines[2]
     assert any("bounded" in line for line in lines)
     # both township series feed the town fact: the per-year datasets and the multi-year one
     assert any("socrata.gjf6-ig4b field `count`" in line for line in lines)
@@ -241,10 +243,10 @@ def test_a_model_that_bypasses_the_mask_on_one_column_fails_the_check(tmp_path: 
     shutil.copytree(REPO, project, ignore=_top_level(".venv", ".git", "target", "logs", "warehouse", "data", "tests",
                                                      "docs", "scripts"))
     model = project / "models" / "marts" / "reporting" / "rpt_town_participation_by_region.sql"
-    masked = "{{ mask_if_suppressed('suppressed.recipient_count_upper') }}"
+    masked = "{{ mask_if_suppressed('suppression_result.recipient_count_upper') }}"
     sql = model.read_text()
     assert masked in sql
-    model.write_text(sql.replace(masked, "suppressed.recipient_count_upper"))
+    model.write_text(sql.replace(masked, "suppression_result.recipient_count_upper"))
     env = {**_env(tmp_path), "DBT_PROFILES_DIR": str(project)}
     compiled = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "compile", "--select", "resource_type:model",

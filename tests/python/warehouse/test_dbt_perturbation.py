@@ -242,14 +242,13 @@ def test_the_new_zero_is_a_bounded_cell_in_the_fact_and_masked_in_the_report(
         return
     report = rebuilt.query(
         """
-        select recipient_count, recipient_count_lower, recipient_count_upper, is_suppressed,
-               is_primary_suppressed
+        select recipient_count, recipient_count_lower, recipient_count_upper, is_suppressed
         from reporting.rpt_town_participation_by_program
         where town_key = ? and program_code = ? and calendar_year = 2021
         """,
         [town_key, program_code],
     )
-    assert report == [(None, None, None, True, True)]
+    assert report == [(None, None, None, True)]
 
 
 def test_only_the_two_bad_rows_are_quarantined(perturbed: Perturbed, rebuilt: BuiltWarehouse):
