@@ -103,8 +103,9 @@ def _components(constraints: list[Constraint]) -> list[_Component]:
 
 
 class _Component:
-    """One connected component's linear program. Every optimum found is kept: an expression of non-negative
-    terms that is 0 at a point already found has least 0, which spares most minimisations."""
+    """One connected component's linear program. Every optimum found is kept, which spares most programs: an
+    expression that is 0 at a point found has least 0, and an unknown at its cap at a point found has most the
+    cap (the least value the constraints that name it allow; every coefficient is positive)."""
 
     def __init__(self, constraints: list[Constraint]) -> None:
         self.constraints = constraints
@@ -114,24 +115,32 @@ class _Component:
                                       for u, a in c.terms.items()), strict=True)
         self._matrix = csr_array((values, (rows, columns)), shape=(len(constraints), len(self.unknowns)))
         self._values = np.array([c.value for c in constraints], dtype=float)
-        self._zeros: list[np.ndarray] = []  # per point found, which unknowns are 0 there
-        # No unknown exceeds the least value over the constraints that name it, as the terms are non-negative.
         self._caps = np.full(len(self.unknowns), math.inf)
-        for c in constraints:
-            for u, a in c.terms.items():
-                self._caps[self._index[u]] = min(self._caps[self._index[u]], c.value / a)
-        self._capped = np.zeros(len(self.unknowns), dtype=bool)  # reaches its cap at a point found
+        for constraint in constraints:
+            for unknown, coefficient in constraint.terms.items():
+                i = self._index[unknown]
+                self._caps[i] = min(self._caps[i], constraint.value / coefficient)
+        self._zeros: list[np.ndarray] = []  # per point found, which unknowns are 0 there
+        self._ever_zero = np.zeros(len(self.unknowns), dtype=bool)
+        self._capped = np.zeros(len(self.unknowns), dtype=bool)  # at its cap at a point found
 
     def bounds(self, terms: dict[Hashable, float]) -> tuple[float, float]:
+        support = np.array([self._index[u] for u in terms])
         objective = np.zeros(len(self.unknowns))
-        for unknown, coefficient in terms.items():
-            objective[self._index[unknown]] = coefficient
-        single = len(terms) == 1 and self._capped[self._index[next(iter(terms))]]
-        most = float(self._caps[self._index[next(iter(terms))]] * next(iter(terms.values()))) if single else \
-            -self._optimum(-objective)
-        support = [self._index[u] for u in terms]
-        at_zero = min(terms.values()) >= 0 and any(zeros[support].all() for zeros in self._zeros)
-        return (0.0 if at_zero else self._optimum(objective)), most
+        objective[support] = list(terms.values())
+        most = self._most(support, objective)  # first: its optimum may spare the least's program
+        return self._least(support, objective), most
+
+    def _most(self, support: np.ndarray, objective: np.ndarray) -> float:
+        if len(support) == 1 and self._capped[support[0]]:
+            return float(objective[support[0]] * self._caps[support[0]])
+        return -self._optimum(-objective)
+
+    def _least(self, support: np.ndarray, objective: np.ndarray) -> float:
+        single = len(support) == 1 and self._ever_zero[support[0]]
+        if single or (len(support) > 1 and any(zeros[support].all() for zeros in self._zeros)):
+            return 0.0
+        return self._optimum(objective)
 
     def _optimum(self, objective: np.ndarray) -> float:
         result = linprog(objective, A_eq=self._matrix, b_eq=self._values, bounds=(0, None), method="highs")
@@ -140,7 +149,9 @@ class _Component:
         if result.status != 0:
             raise _inconsistent([c.total for c in self.constraints]) if result.status == 2 else RuntimeError(
                 f"HiGHS failed on a component of {len(self.constraints)} totals: {result.message}")
-        self._zeros.append(result.x <= TOLERANCE)
+        zeros = result.x <= TOLERANCE
+        self._zeros.append(zeros)
+        self._ever_zero |= zeros
         self._capped |= result.x >= self._caps - TOLERANCE
         return float(result.fun)
 
