@@ -17,6 +17,7 @@ from ctdss.errors import UserError
 from ctdss.warehouse import attach_read_only
 
 NAMED_CELLS = 3  # the unprotected cells an error names
+NAMED_TOTALS = 4  # the published totals it names for each
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,6 @@ def _number(value: float) -> str:
 
 
 def _totals(interval: Interval) -> str:
-    return ", ".join(str(t) for t in interval.pinned_by) or "no published total"
+    totals = interval.pinned_by
+    more = f" and {len(totals) - NAMED_TOTALS} more" if len(totals) > NAMED_TOTALS else ""
+    return ", ".join(str(t) for t in totals[:NAMED_TOTALS]) + more or "no published total"
