@@ -5,13 +5,20 @@ export CTDSS_EXPORTS_DIR ?= warehouse/exports
 DOCS_PORT ?= 8080
 export CTDSS_REPORT ?= warehouse/report
 
-.PHONY: publish lineage docs docs-generate report
+.PHONY: publish lineage audit docs docs-generate report
 
 publish: setup ## Publish marts and reports atomically to the read-only file BI tools open, plus exports
 	$(BIN)/ctdss publish
 
 lineage: setup ## Trace every column to its portal field from the compiled SQL; write marts.column_lineage
 	$(BIN)/ctdss lineage
+
+# Reads the working file (read-only) and writes audit.disclosure_intervals into it; fails when a masked cell is not
+# protected. AUDIT_ARGS passes options, e.g. AUDIT_ARGS="--threshold 11".
+AUDIT_ARGS ?=
+
+audit: setup ## Attack the published tables by linear programming; fail if a masked cell can be narrowed too far
+	$(BIN)/ctdss audit $(AUDIT_ARGS)
 
 docs-generate: setup ## Generate the dbt docs as one static page (target/static_index.html), with column lineage
 	@mkdir -p $(dir $(CTDSS_DB))

@@ -97,6 +97,17 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     lineage.add_argument("--again", action="store_true", help="trace even when the table was traced from the same "
                                                               "code, registry and tracer (it is kept otherwise)")
 
+    audit = sub.add_parser(
+        "audit", help="attack the published tables as an attacker would; write audit.disclosure_intervals",
+        description="Read every published rpt_ table and the truth (qa.qa_disclosure_cells) from the working "
+        "file, work out by linear programming the interval each masked cell keeps against an attacker who knows "
+        "every published value and how the tables add up, write them to audit.disclosure_intervals and print a "
+        "summary. Fails when a sensitive masked cell can be narrowed below the threshold.",
+    )
+    audit.add_argument("--db", type=Path, help="the working DuckDB file (default: $CTDSS_DB)")
+    audit.add_argument("--threshold", type=int, help="the suppression threshold (default: the dbt var "
+                                                     "suppression_threshold in dbt_project.yml)")
+
     report = sub.add_parser("report", help="write the static participation report site")
     report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
     report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
@@ -244,6 +255,17 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ctdss.build import project_vars
+    from ctdss.disclosure import audit
+
+    threshold = args.threshold if args.threshold is not None else int(project_vars()["suppression_threshold"])
+    result = audit.run(args.db or config.warehouse_path(), threshold)
+    print(result)
+    audit.check(result)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ctdss import report
 
@@ -261,6 +283,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,
+    "audit": cmd_audit,
     "report": cmd_report,
     **spark_cli.COMMANDS,
 }

@@ -37,12 +37,12 @@ import duckdb
 
 from ctdss import publish_months as months
 from ctdss.build import read_relations
-from ctdss.config import lock_timeout_seconds, state_dir
+from ctdss.config import state_dir
 from ctdss.errors import UserError
 from ctdss.exports import write_exports
+from ctdss.warehouse import attach_read_only
 from ctdss.warehouse import qi as _q
 from ctdss.warehouse import ql as _lit
-from ctdss.warehouse import wait_for_lock
 
 PUBLISHED_SCHEMAS = ("marts", "reporting")
 RECORD_FILE = "published.json"
@@ -75,21 +75,6 @@ class PublishResult:
         kept = f", {self.kept} of them unchanged since the last publication" if self.kept else ""
         return (f"Published {len(self.tables)} tables ({rows:,} rows, {self.size_bytes / 1e6:.1f} MB){label}{kept} "
                 f"to {self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
-
-
-def _attach_work(con: duckdb.DuckDBPyConnection, work_db: Path) -> None:
-    """Attach the working file read-only, waiting while a load or dbt build holds it for writing."""
-    if not work_db.exists():
-        raise UserError(f"The working warehouse {work_db} does not exist. Build it first with `make demo` (offline) "
-                        f"or `make build`, then publish.")
-    try:
-        wait_for_lock(lambda: con.execute(f"attach {_lit(work_db)} as work (read_only)"), lock_timeout_seconds(),
-                      max_delay=0.2)
-    except duckdb.IOException as exc:
-        raise UserError(
-            f"Cannot read the working warehouse {work_db}: {str(exc).splitlines()[0]}. If a load or dbt "
-            f"build is running, wait for it to finish and run `make publish` again."
-        ) from None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
@@ -222,7 +207,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     temp.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        _attach_work(con, work_db)
+        attach_read_only(con, work_db, "publish")
         tables = _tables(con)
         if not tables:
             raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "

@@ -120,6 +120,22 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
         ) from None
 
 
+def attach_read_only(con: duckdb.DuckDBPyConnection, db_path: Path, target: str) -> None:
+    """Attach the working file as `work`, read-only, waiting while a load or dbt build holds it for writing. The
+    errors name `make <target>` as the way to run the step again."""
+    if not db_path.exists():
+        raise UserError(f"The working warehouse {db_path} does not exist. Build it first with `make demo` "
+                        f"(offline) or `make build`, then run `make {target}`.")
+    try:
+        wait_for_lock(lambda: con.execute(f"attach {ql(db_path)} as work (read_only)"), lock_timeout_seconds(),
+                      max_delay=0.2)
+    except duckdb.IOException as exc:
+        raise UserError(
+            f"Cannot read the working warehouse {db_path}: {str(exc).splitlines()[0]}. If a load or dbt "
+            f"build is running, wait for it to finish and run `make {target}` again."
+        ) from None
+
+
 def _open(db_path: Path) -> duckdb.DuckDBPyConnection:
     with _creation_guard(db_path):
         # Streamed landing: a bounded memory limit (DuckDB spills to disk beyond it) and no insertion-order
@@ -154,6 +170,21 @@ def session(db_path: Path, lock_timeout: float | None = None) -> Iterator[duckdb
         yield con
     finally:
         con.close()
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, target: str, description: str,
+                  columns: dict[str, tuple[str, str]], rows: list[tuple]) -> None:
+    """Create or replace `target` with `columns` ({name: (type, description)}), its descriptions and `rows`.
+    All rows go in one statement, a list per column unnested side by side: `executemany` inserts row by row,
+    which took most of a second for 1,663 rows."""
+    con.execute(f"create or replace table {target} ("
+                + ", ".join(f"{qi(name)} {kind}" for name, (kind, _) in columns.items()) + ")")
+    if rows:
+        values = [list(column) for column in zip(*rows, strict=True)]
+        con.execute(f"insert into {target} select {', '.join('unnest(?)' for _ in columns)}", values)
+    con.execute(f"comment on table {target} is {ql(description)}")
+    for name, (_, text) in columns.items():
+        con.execute(f"comment on column {target}.{qi(name)} is {ql(text)}")
 
 
 # -- the raw schema ------------------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from ctdss.lineage.model import Edge
 
 SCHEMA = "marts"
@@ -66,7 +64,7 @@ def traced_from(db: Path) -> str | None:
 def write_table(db: Path, edges: list[Edge], inputs: str) -> None:
     """Replace the table, and the digest of its `inputs`, in one transaction, so a reader sees the old lineage
     or the new one."""
-    from ctdss.warehouse import connect
+    from ctdss.warehouse import connect, replace_table
 
     con = connect(Path(db))
     target = f"{SCHEMA}.{TABLE}"
@@ -75,24 +73,7 @@ def write_table(db: Path, edges: list[Edge], inputs: str) -> None:
         con.execute(f"create or replace table {TRACED_FROM} (digest varchar)")
         con.execute(f"insert into {TRACED_FROM} values (?)", [inputs])
         con.execute(f"create schema if not exists {SCHEMA}")
-        con.execute(f"create or replace table {target} ("
-                    + ", ".join(f"{name} {kind}" for name, (kind, _) in COLUMNS.items()) + ")")
-        _insert(con, target, rows(edges))
-        con.execute(f"comment on table {target} is '{_escape(DESCRIPTION)}'")
-        for name, (_, text) in COLUMNS.items():
-            con.execute(f"comment on column {target}.{name} is '{_escape(text)}'")
+        replace_table(con, target, DESCRIPTION, COLUMNS, rows(edges))
         con.execute("commit")
     finally:
         con.close()
-
-
-def _insert(con: duckdb.DuckDBPyConnection, target: str, values: list[tuple]) -> None:
-    """All rows in one statement, a list per column unnested side by side: `executemany` inserts row by row,
-    which took most of the step's second on the project's 1,663 edges."""
-    if values:
-        columns = [list(column) for column in zip(*values, strict=True)]
-        con.execute(f"insert into {target} select {', '.join('unnest(?)' for _ in COLUMNS)}", columns)
-
-
-def _escape(text: str) -> str:
-    return text.replace("'", "''")
