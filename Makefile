@@ -49,10 +49,11 @@ dbt-refresh: setup ## dbt build of only what changed since the last build (every
 	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/ctdss build || { $(BIN)/ctdss unmapped; exit 1; }
 
-demo: load-sample dbt-build lineage publish ## Set up, build and publish the warehouse offline from the synthetic sample
+demo: load-sample dbt-build lineage audit publish ## Set up, build and publish the warehouse offline from the synthetic sample
 
-# Land what changed, build only the nodes downstream of what was landed or edited, publish what was rebuilt.
-refresh: load dbt-refresh lineage ## Land, build and publish only what changed since the last build (from the portal)
+# Land what changed, build only the nodes downstream of what was landed or edited, audit the public tables, and
+# publish what was rebuilt: a failed audit publishes nothing.
+refresh: load dbt-refresh lineage audit ## Land, build and publish only what changed since the last build (from the portal)
 	$(BIN)/ctdss publish --changed
 
 build: refresh ## Set up, build and publish the warehouse from the live portal (a refresh once built)

@@ -11,8 +11,10 @@
     A cell whose value the source left open (lower bound 0, upper above it: a count DSS published as 0, or a
     total of such counts) is masked and is neither protected nor used as cover: nobody knows its value, the
     warehouse included. A sensitive cell (a known value below the threshold) is masked and needs cover: in
-    every sum it is part of, the masked cells that are not open must be two or more and add up to at least the
-    threshold, so the sum published by the others cannot pin it. Each pass masks, in every sum short of that,
+    every sum it is part of, the masked cells that are not open must be two or more and include one that is
+    not sensitive (at least the threshold). Two small cells covering each other in one sum can still be pinned
+    by the other sums they share, so a sum of only small masked cells is short too; and a masked total counts
+    as cover only in its own sum, since in a sum above it its value is only what its masked members can give. Each pass masks, in every sum short of that,
     its total if published, else a member chosen by a hash of its id; a total is preferred because masking it
     frees the sum entirely, and a hash because an order by size would tell an attacker how large a masked
     complement is. After max_passes, every item of a partition that still has a short sum is masked. -#}
@@ -28,7 +30,6 @@
             item_id,
             partition_key,
             is_margin,
-            coalesce(lower_bound, 0) as suppression_lower_bound,
             {{ dbt.hash('item_id') }} as suppression_tie_breaker,
             {{ ctdss.disclosure_flags('lower_bound', 'upper_bound', threshold) }},
             coalesce(lower_bound < {{ threshold }}, true) as is_suppressed
@@ -42,7 +43,7 @@
 
     suppression_short_{{ pass_number }} as (
 
-        {{ ctdss.short_sums(equation_items, previous, threshold) }}
+        {{ ctdss.short_sums(equation_items, previous) }}
 
     ),
 
@@ -78,7 +79,6 @@
             item_state.item_id,
             item_state.partition_key,
             item_state.is_margin,
-            item_state.suppression_lower_bound,
             item_state.suppression_tie_breaker,
             item_state.is_open_at_source,
             item_state.is_sensitive,
@@ -99,7 +99,7 @@
 
         select distinct item_state.partition_key
 
-        from ({{ ctdss.short_sums(equation_items, 'suppression_pass_' ~ max_passes, threshold) }}) as short_sum
+        from ({{ ctdss.short_sums(equation_items, 'suppression_pass_' ~ max_passes) }}) as short_sum
         inner join {{ equation_items }} as member
             on short_sum.equation_id = member.equation_id
         inner join suppression_pass_{{ max_passes }} as item_state
@@ -139,30 +139,40 @@
 
 
 {#- The sums of `equation_items` that leave a masked value unprotected in `item_states` (a suppress_linked
-    pass): those whose masked items that are not open at source are exactly one, or add up to less than the
-    threshold. One row per such sum: equation_id. -#}
-{% macro short_sums(equation_items, item_states, threshold) -%}
+    pass): those whose masked items that are not open at source are exactly one, or all sensitive or totals of
+    other sums. An equation is named after its total (equation_id is the total's item_id). One row per such
+    sum: equation_id. -#}
+{% macro short_sums(equation_items, item_states) -%}
     select equation_id
 
     from (
         select
             member.equation_id,
             sum(case when item_state.is_covering then 1 else 0 end) as covering_items,
-            sum(case when item_state.is_covering then item_state.suppression_lower_bound else 0 end)
-            as covering_lower_bound
+            sum(
+                case
+                    when
+                        item_state.is_covering
+                        and not item_state.is_sensitive
+                        and (not item_state.is_margin or item_state.item_id = member.equation_id)
+                        then 1
+                    else 0
+                end
+            ) as covering_items_not_sensitive
 
         from {{ equation_items }} as member
         inner join (
             select
                 item_id,
-                suppression_lower_bound,
+                is_margin,
+                is_sensitive,
                 is_suppressed and not is_open_at_source as is_covering
             from {{ item_states }}
         ) as item_state
             on member.item_id = item_state.item_id
         group by member.equation_id
     ) as sums
-    where covering_items = 1 or (covering_items > 1 and covering_lower_bound < {{ threshold }})
+    where covering_items = 1 or (covering_items > 1 and covering_items_not_sensitive = 0)
 {%- endmacro %}
 
 
