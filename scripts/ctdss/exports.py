@@ -1,4 +1,4 @@
-"""The published file's exports: Parquet and CSV of every table, with manifest.json, for tools that read files.
+"""A published file's exports: Parquet and CSV of its tables, with manifest.json, for tools that read files.
 
 A table with a month column (`month_start_date`) is exported as one folder per format, with a file per calendar
 year in hive layout (`marts.<table>.parquet/year=2027/data_0.parquet`): DuckDB, Spark, pandas and Polars read the
