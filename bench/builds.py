@@ -52,9 +52,11 @@ def environment(work: Path, registry: Path) -> dict[str, str]:
     env.update({
         "CTDSS_DB": str(work / "ct_dss.duckdb"),
         "CTDSS_STATE_DIR": str(work / "state"),
-        "CTDSS_PUBLISHED_DB": str(work / "published" / "ct_dss.duckdb"),
-        "CTDSS_EXPORTS_DIR": str(work / "exports"),
-        "CTDSS_REPORT": str(work / "report"),
+        "CTDSS_ANALYSTS_DB": str(work / "analysts" / "ct_dss_analysts.duckdb"),
+        "CTDSS_ANALYSTS_EXPORTS_DIR": str(work / "analysts" / "exports"),
+        "CTDSS_PUBLIC_DB": str(work / "public" / "ct_dss_public.duckdb"),
+        "CTDSS_PUBLIC_EXPORTS_DIR": str(work / "public" / "exports"),
+        "CTDSS_REPORT": str(work / "public" / "report"),
         "CTDSS_REGISTRY": str(registry),
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
@@ -98,7 +100,7 @@ def build_and_refresh(work: Path, snapshot: Path, portal: Path, registry: Path, 
     with emulator(portal, logs / f"emulator-refresh-{label}.log") as emu:
         refresh = make("refresh", f"--portal {emu.url}", env, root, logs / f"make-refresh-{label}.log")
     refresh_dbt = dbt_timings(work / "target")
-    published = (work / "published" / "ct_dss.duckdb").stat().st_size
+    published = (work / "analysts" / "ct_dss_analysts.duckdb").stat().st_size
     shutil.rmtree(work, ignore_errors=True)
     return {
         "build": {**full, "dbt": full_dbt, "published_bytes": published},

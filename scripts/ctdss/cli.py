@@ -77,13 +77,16 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
     build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
 
-    publish = sub.add_parser("publish", help="publish the marts to the read-only file BI tools open")
+    publish = sub.add_parser("publish", help="publish the analysts' file (marts and reports) and the public release "
+                                             "(suppressed reports only), read-only files BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
-    publish.add_argument("--out", type=Path, help="the published DuckDB file")
-    publish.add_argument("--exports", type=Path, help="the folder for Parquet and CSV exports")
+    publish.add_argument("--out", type=Path, help="the analysts' DuckDB file (default: $CTDSS_ANALYSTS_DB)")
+    publish.add_argument("--exports", type=Path, help="the folder for the analysts' Parquet and CSV exports")
+    publish.add_argument("--public", type=Path, help="the public release's DuckDB file (default: $CTDSS_PUBLIC_DB)")
+    publish.add_argument("--public-exports", type=Path, help="the folder for the public release's exports")
     publish.add_argument("--changed", action="store_true",
-                         help="rewrite only the tables the last build rewrote (the others are kept from the "
-                              "published file)")
+                         help="rewrite only the tables the last build rewrote in the analysts' file (the others "
+                              "are kept from it); the public release is written whole")
 
     lineage = sub.add_parser("lineage", help="trace every column to its portal field; write marts.column_lineage")
     lineage.add_argument("--manifest", type=Path,
@@ -109,8 +112,9 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
                                                      "suppression_threshold in dbt_project.yml)")
 
     report = sub.add_parser("report", help="write the static participation report site")
-    report.add_argument("--db", type=Path, help="the published DuckDB file (default: $CTDSS_PUBLISHED_DB)")
-    report.add_argument("--out", type=Path, help="the folder to write (default: $CTDSS_REPORT or warehouse/report)")
+    report.add_argument("--db", type=Path, help="the public release's DuckDB file (default: $CTDSS_PUBLIC_DB)")
+    report.add_argument("--out", type=Path,
+                        help="the folder to write (default: $CTDSS_REPORT or warehouse/public/report)")
 
 
 def _portal_source(portal: str | None):
@@ -223,16 +227,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ctdss import publish
+    from ctdss import public_release, publish
     from ctdss.build import read_relations
 
     result = publish.publish(
         args.db or config.warehouse_path(),
-        args.out or config.published_path(),
-        args.exports or config.exports_dir(),
+        args.out or config.analysts_path(),
+        args.exports or config.analysts_exports_dir(),
         built=read_relations(config.state_dir()) if args.changed else None,
     )
     print(result)
+    print(public_release.release(result.published, args.public or config.public_path(),
+                                 args.public_exports or config.public_exports_dir()))
     return 0
 
 
@@ -269,7 +275,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ctdss import report
 
-    print(report.write_site(args.db or config.published_path(), args.out or config.report_path()))
+    print(report.write_site(args.db or config.public_path(), args.out or config.report_path()))
     return 0
 
 

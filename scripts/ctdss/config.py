@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ctdss.errors import UserError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_PATH = PROJECT_ROOT / "models" / "staging" / "socrata" / "_socrata__sources.yml"
 DEFAULT_PORTAL = "https://data.ct.gov"
@@ -29,19 +31,43 @@ def warehouse_path() -> Path:
     return _path("CTDSS_DB", PROJECT_ROOT / "warehouse" / "ct_dss.duckdb")
 
 
-def published_path() -> Path:
-    """The published DuckDB file BI tools open: $CTDSS_PUBLISHED_DB, default warehouse/published/ct_dss.duckdb."""
-    return _path("CTDSS_PUBLISHED_DB", PROJECT_ROOT / "warehouse" / "published" / "ct_dss.duckdb")
+def _renamed(old: str, new: str) -> None:
+    """Refuse a setting from before the publication was split in two, rather than silently ignore it."""
+    if os.environ.get(old):
+        raise UserError(f"The setting {old} was renamed {new} when the published file was split into the "
+                        f"analysts' file and the public release, so the value given is no longer read. Set {new} "
+                        f"instead (see the settings in the README) and unset {old}.")
 
 
-def exports_dir() -> Path:
-    """The folder of Parquet and CSV exports: $CTDSS_EXPORTS_DIR, default warehouse/exports."""
-    return _path("CTDSS_EXPORTS_DIR", PROJECT_ROOT / "warehouse" / "exports")
+def analysts_path() -> Path:
+    """The analysts' DuckDB file (marts and reporting, unsuppressed bounds; stays inside the agency):
+    $CTDSS_ANALYSTS_DB, default warehouse/analysts/ct_dss_analysts.duckdb."""
+    _renamed("CTDSS_PUBLISHED_DB", "CTDSS_ANALYSTS_DB")
+    return _path("CTDSS_ANALYSTS_DB", PROJECT_ROOT / "warehouse" / "analysts" / "ct_dss_analysts.duckdb")
+
+
+def analysts_exports_dir() -> Path:
+    """The Parquet and CSV exports of the analysts' file: $CTDSS_ANALYSTS_EXPORTS_DIR, default
+    warehouse/analysts/exports."""
+    _renamed("CTDSS_EXPORTS_DIR", "CTDSS_ANALYSTS_EXPORTS_DIR")
+    return _path("CTDSS_ANALYSTS_EXPORTS_DIR", PROJECT_ROOT / "warehouse" / "analysts" / "exports")
+
+
+def public_path() -> Path:
+    """The public release's DuckDB file (suppressed reports only; safe to share outside the agency):
+    $CTDSS_PUBLIC_DB, default warehouse/public/ct_dss_public.duckdb."""
+    return _path("CTDSS_PUBLIC_DB", PROJECT_ROOT / "warehouse" / "public" / "ct_dss_public.duckdb")
+
+
+def public_exports_dir() -> Path:
+    """The Parquet and CSV exports of the public release: $CTDSS_PUBLIC_EXPORTS_DIR, default
+    warehouse/public/exports."""
+    return _path("CTDSS_PUBLIC_EXPORTS_DIR", PROJECT_ROOT / "warehouse" / "public" / "exports")
 
 
 def report_path() -> Path:
-    """The folder the report site is written to: $CTDSS_REPORT, default warehouse/report."""
-    return _path("CTDSS_REPORT", PROJECT_ROOT / "warehouse" / "report")
+    """The folder the report site is written to: $CTDSS_REPORT, default warehouse/public/report."""
+    return _path("CTDSS_REPORT", PROJECT_ROOT / "warehouse" / "public" / "report")
 
 
 def portal_url() -> str:

@@ -1,4 +1,4 @@
-"""The published file's exports: Parquet and CSV of every table, with manifest.json, for tools that read files.
+"""A published file's exports: Parquet and CSV of its tables, with manifest.json, for tools that read files.
 
 A table with a month column (`month_start_date`) is exported as one folder per format, with a file per calendar
 year in hive layout (`marts.<table>.parquet/year=2027/data_0.parquet`): DuckDB, Spark, pandas and Polars read the
@@ -50,24 +50,27 @@ class Table:
 
 
 def write_exports(published_db: Path, exports_dir: Path, publication_table: str,
-                  reuse: set[str] = frozenset(), changed_years: dict[str, set[int | None]] | None = None) -> None:
-    """Write the exports of `published_db` to `exports_dir`. The files of the tables named in `reuse`
-    (schema.table) are kept from the previous exports when they are all there. Of a table exported by year and
-    named in `changed_years`, only the years given (those with a month whose rows changed since the previous
-    publication) are written again, and the other years' files are kept."""
+                  reuse: set[str] = frozenset(), changed_years: dict[str, set[int | None]] | None = None,
+                  schemas: tuple[str, ...] = ()) -> None:
+    """Write the exports of `published_db` to `exports_dir`: of every table, or with `schemas` of those schemas'
+    tables only. The files of the tables named in `reuse` (schema.table) are kept from the previous exports
+    when they are all there. Of a table exported by year and named in `changed_years`, only the years given
+    (those with a month whose rows changed since the previous publication) are written again, and the other
+    years' files are kept."""
     with replaced_folder(exports_dir) as staging:
-        manifest = _write_tables(published_db, exports_dir, staging, publication_table, reuse, changed_years or {})
+        manifest = _write_tables(published_db, exports_dir, staging, publication_table, reuse, changed_years or {},
+                                 schemas)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def _write_tables(published_db: Path, exports_dir: Path, staging: Path, publication_table: str,
-                  reuse: set[str], changed_years: dict[str, set[int | None]]) -> dict:
+                  reuse: set[str], changed_years: dict[str, set[int | None]], schemas: tuple[str, ...]) -> dict:
     """Every table's files in `staging`; returns the manifest."""
     previous = _previous_exports(exports_dir) if reuse or changed_years else {}
     con = duckdb.connect(str(published_db), read_only=True)
     try:
         manifest = _manifest_head(con, published_db, publication_table)
-        tables = _tables(con)
+        tables = [t for t in _tables(con) if not schemas or t.schema in schemas]
         kept, jobs, year_rows = {}, [], {}
         for table in tables:
             entry = previous.get(table.label)

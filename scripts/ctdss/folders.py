@@ -1,4 +1,5 @@
-"""Folders written whole: the exports, the report site and the raw Parquet are each replaced in one step."""
+"""Folders and files written whole: the exports, the report site and the raw Parquet, and the published DuckDB
+files, are each replaced in one step."""
 
 from __future__ import annotations
 
@@ -7,6 +8,33 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def replaced_file(out: Path) -> Iterator[Path]:
+    """A new file's path beside `out` to write. When the block ends, the file is flushed to disk and renamed over
+    `out` (an atomic replace on POSIX), so a reader holding `out` open keeps the old file and a new reader finds
+    the old file or the new one, never half of one. When the block raises, the new file is deleted and `out` is
+    left as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    try:
+        yield temp
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync(temp)
+    os.replace(temp, out)
+    _fsync(out.parent)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,7 @@
-"""Publishing: copy the marts and reports from the private working file to the file BI tools open.
+"""Publishing: copy the marts and reports from the private working file to the analysts' file BI tools open.
+
+The analysts' file carries the facts' unsuppressed counts and bounds and stays inside the agency; the public
+release (public_release) is written from it with the suppressed reports only.
 
 dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file next to the old
 one and renames it into place (an atomic replace on POSIX), so:
@@ -40,6 +43,7 @@ from ctdss.build import read_relations
 from ctdss.config import state_dir
 from ctdss.errors import UserError
 from ctdss.exports import write_exports
+from ctdss.folders import replaced_file
 from ctdss.warehouse import attach_read_only
 from ctdss.warehouse import qi as _q
 from ctdss.warehouse import ql as _lit
@@ -74,7 +78,8 @@ class PublishResult:
         label = " (SYNTHETIC sample)" if self.is_synthetic else ""
         kept = f", {self.kept} of them unchanged since the last publication" if self.kept else ""
         return (f"Published {len(self.tables)} tables ({rows:,} rows, {self.size_bytes / 1e6:.1f} MB){label}{kept} "
-                f"to {self.published}; Parquet and CSV exports with manifest.json in {self.exports}")
+                f"to {self.published}, the analysts' file (unsuppressed facts: inside the agency only); Parquet "
+                f"and CSV exports with manifest.json in {self.exports}")
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
@@ -86,14 +91,6 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]
             where database_name = 'work' and schema_name in ({', '.join(_lit(s) for s in PUBLISHED_SCHEMAS)})
             order by 1, 2"""
     ).fetchall()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _file_identity(path: Path) -> list[int] | None:
@@ -122,19 +119,23 @@ def _reusable(record: dict | None, built: dict[str, str], tables: list[tuple[str
             built[f"{s}.{t}"]}
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
-    con.execute(f"create or replace table pub.{_q(schema)}.{_q(table)} as select * from work.{_q(schema)}.{_q(table)}")
-    return _describe(con, schema, table, comment)
+def copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None,
+                source: str = "work") -> int:
+    """Copy a table of the attached database `source` to `pub`, with its descriptions; its row count."""
+    con.execute(f"create or replace table pub.{_q(schema)}.{_q(table)} as "
+                f"select * from {_q(source)}.{_q(schema)}.{_q(table)}")
+    return _describe(con, schema, table, comment, source)
 
 
-def _describe(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
-    """Give the published table the working table's descriptions; its row count."""
+def _describe(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None,
+              source: str = "work") -> int:
+    """Give the published table the descriptions of its table in `source` (the working file); its row count."""
     target = f"pub.{_q(schema)}.{_q(table)}"
     if comment:
         con.execute(f"comment on table {target} is {_lit(comment)}")
     for column, column_comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'work' "
-        "and schema_name = ? and table_name = ? and comment is not null", [schema, table]
+        "select column_name, comment from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? and comment is not null", [source, schema, table]
     ).fetchall():
         con.execute(f"comment on column {target}.{_q(column)} is {_lit(column_comment)}")
     return con.execute(f"select count(*) from {target}").fetchone()[0]
@@ -148,7 +149,7 @@ def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[s
     con.execute(f"attach {_lit(temp)} as pub (storage_version {_lit(STORAGE_VERSION)})")
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema if not exists pub.{_q(schema)}")
-    counts = {f"{schema}.{table}": _copy_table(con, schema, table, comment) for schema, table, comment in tables}
+    counts = {f"{schema}.{table}": copy_table(con, schema, table, comment) for schema, table, comment in tables}
     synthetic = _write_publication(con, tables)
     return counts, synthetic
 
@@ -173,7 +174,7 @@ def _update_copy(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[
         if (schema, table) in kept or (schema, table) in changed:
             counts[f"{schema}.{table}"] = _describe(con, schema, table, comment)
         else:
-            counts[f"{schema}.{table}"] = _copy_table(con, schema, table, comment)
+            counts[f"{schema}.{table}"] = copy_table(con, schema, table, comment)
     return counts, _write_publication(con, tables), years
 
 
@@ -202,28 +203,20 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     """Publish the working file's marts and reports. With `built` (each relation's build stamp), the exports of
     the tables whose stamp is the one they were last published with are kept instead of written again."""
     work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
-    published_db.parent.mkdir(parents=True, exist_ok=True)
-    temp = published_db.with_name(f".{published_db.name}.tmp-{os.getpid()}")
-    temp.unlink(missing_ok=True)
     con = duckdb.connect()
-    try:
-        attach_read_only(con, work_db, "publish")
-        tables = _tables(con)
-        if not tables:
-            raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
-                            f"`make build` to build them, then publish.")
-        record = _usable_record(published_db, exports_dir) if built is not None else None
-        reuse = _reusable(record, built, tables) if built is not None else set()
-        counts, synthetic, whole_bytes, years = _write(con, temp, published_db, tables, record, reuse)
-        con.execute("detach work")
-    except BaseException:
-        con.close()
-        temp.unlink(missing_ok=True)
-        raise
-    con.close()
-    _fsync(temp)
-    os.replace(temp, published_db)
-    _fsync(published_db.parent)
+    with replaced_file(published_db) as temp:
+        try:
+            attach_read_only(con, work_db, "publish")
+            tables = _tables(con)
+            if not tables:
+                raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
+                                f"`make build` to build them, then publish.")
+            record = _usable_record(published_db, exports_dir) if built is not None else None
+            reuse = _reusable(record, built, tables) if built is not None else set()
+            counts, synthetic, whole_bytes, years = _write(con, temp, published_db, tables, record, reuse)
+            con.execute("detach work")
+        finally:
+            con.close()
     write_exports(published_db, exports_dir, PUBLICATION_TABLE, reuse, years)
     _record(published_db, exports_dir, built, tables, whole_bytes)
     return PublishResult(published_db, exports_dir, counts, published_db.stat().st_size, synthetic, len(reuse))

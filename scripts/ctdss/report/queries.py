@@ -1,5 +1,5 @@
-"""Everything the site reads from the published file, opened read-only. Counts come only from `rpt_` tables;
-the marts give names, places and methodology events."""
+"""Everything the site reads from the public release, opened read-only. Counts come only from `rpt_` tables;
+its marts give names, places and methodology events, and which rows those events flag (`methodology_flags`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 
 from ctdss.errors import UserError
+from ctdss.public_release import FLAGS_TABLE, not_public
 from ctdss.report.series import ChartSpec, Grain, SeriesSource, Subject
+from ctdss.warehouse import ql
 
 Number = int | float
 
@@ -87,15 +89,24 @@ class SourceRows:
     breaks: dict[str, list[Break]]  # the methodology events flagged on each page's rows, from source.flags
 
 
-def connect(published_db: Path) -> duckdb.DuckDBPyConnection:
-    if not Path(published_db).exists():
-        raise UserError(f"The published warehouse {published_db} does not exist. Run `make demo` (offline) or "
-                        f"`make build`, which end by publishing, then `make report`.")
+def connect(public_db: Path) -> duckdb.DuckDBPyConnection:
+    """The public release, opened read-only; any other file (the analysts', say) is refused."""
+    if not Path(public_db).exists():
+        raise UserError(f"The public release {public_db} does not exist. Run `make demo` (offline) or "
+                        f"`make build`, which end by publishing it, then `make report`.")
     try:
-        return duckdb.connect(str(published_db), read_only=True)
+        con = duckdb.connect(str(public_db), read_only=True)
     except duckdb.Error as exc:
-        raise UserError(f"Cannot open the published warehouse {published_db}: {str(exc).splitlines()[0]}. "
+        raise UserError(f"Cannot open the public release {public_db}: {str(exc).splitlines()[0]}. "
                         f"Run `make publish` to write it again, then `make report`.") from None
+    extra = not_public(con)
+    if extra:
+        con.close()
+        raise UserError(f"The file {public_db} is not the public release: it holds {', '.join(extra[:3])}"
+                        f"{' and more' if len(extra) > 3 else ''}, which the public site must never read. The report "
+                        f"is written from the public release only: run `make report`, or pass its file "
+                        f"($CTDSS_PUBLIC_DB) to `ctdss report --db`.")
+    return con
 
 
 def _number(value: object) -> Number | None:
@@ -169,10 +180,9 @@ _PERIOD = {Grain.MONTH: "month_start_date", Grain.YEAR: "calendar_year"}
 
 def _breaks(con: duckdb.DuckDBPyConnection, facts: tuple[str, ...], grain: Grain,
             subject: str) -> dict[str, list[Break]]:
-    flagged = " union all ".join(
-        f"""select {subject} as subject, {_PERIOD[grain]} as period,
-                   unnest(string_split(methodology_event_keys, ', ')) as event_key
-            from marts.{fact} where methodology_event_keys is not null""" for fact in facts)
+    flagged = f"""select {subject} as subject, {_PERIOD[grain]} as period,
+                         unnest(string_split(methodology_event_keys, ', ')) as event_key
+                  from marts.{FLAGS_TABLE} where fact_table in ({', '.join(ql(fact) for fact in facts)})"""
     grouped: dict[str, list[Break]] = defaultdict(list)
     for key, event, first, last, description, kind in con.execute(
             f"""select f.subject, f.event_key, min(f.period), max(f.period),

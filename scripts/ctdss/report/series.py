@@ -27,7 +27,8 @@ class Subject(StrEnum):
 @dataclass(frozen=True)
 class Flags:
     """The `marts` fact whose `methodology_event_keys` flag the rows behind a chart (the `rpt_` tables carry only
-    a yes or no), and the grain of its periods."""
+    a yes or no), and the grain of its periods. The public release carries those flags, not the fact, in
+    `marts.methodology_flags`."""
 
     fact: str
     grain: Grain

@@ -1,4 +1,5 @@
-"""The published sample and the report site written from it, once per test session (the tests only read them)."""
+"""The published sample (the analysts' file and the public release) and the report site written from the public
+release, once per test session (the tests only read them)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from ctdss import publish as publishing
+from ctdss.public_release import release
 from ctdss.report import SiteResult, write_site
 
 
 @dataclass(frozen=True)
 class ReportSite:
-    published: Path
+    public: Path  # the file the site is written from
+    analysts: Path  # the analysts' file it was released from, which has the facts
     site: SiteResult
 
     @property
@@ -24,5 +27,6 @@ class ReportSite:
 @pytest.fixture(scope="session")
 def report_site(built_warehouse, tmp_path_factory) -> ReportSite:
     out = tmp_path_factory.mktemp("report-site")
-    published = publishing.publish(built_warehouse.db, out / "ct_dss.duckdb", out / "exports")
-    return ReportSite(published.published, write_site(published.published, out / "report"))
+    analysts = publishing.publish(built_warehouse.db, out / "ct_dss_analysts.duckdb", out / "exports").published
+    public = release(analysts, out / "public" / "ct_dss_public.duckdb", out / "public" / "exports").public
+    return ReportSite(public, analysts, write_site(public, out / "public" / "report"))

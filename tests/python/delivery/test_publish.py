@@ -45,7 +45,7 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="module")
 def published(built_warehouse, tmp_path_factory) -> publishing.PublishResult:
     out = tmp_path_factory.mktemp("published")
-    return publishing.publish(built_warehouse.db, out / "ct_dss.duckdb", out / "exports")
+    return publishing.publish(built_warehouse.db, out / "ct_dss_analysts.duckdb", out / "exports")
 
 
 def test_the_published_file_holds_only_the_marts_and_reports(published, built_warehouse):
@@ -185,7 +185,7 @@ def _doubled_sample(root: Path) -> Path:
 def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_sees_half(built_warehouse, tmp_path):
     total = "select sum(recipient_count) from marts.fct_program_participation_annual"
     db = copy_warehouse(built_warehouse, tmp_path / "work")  # the session's warehouse: this test rebuilds it
-    pub, exports = tmp_path / "published" / "ct_dss.duckdb", tmp_path / "exports"
+    pub, exports = tmp_path / "analysts" / "ct_dss_analysts.duckdb", tmp_path / "analysts" / "exports"
     publishing.publish(db, pub, exports)
 
     reader = duckdb.connect(str(pub), read_only=True)  # a BI tool holding the file open
@@ -197,7 +197,8 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
             [sys.executable, "-m", "ctdss.cli", "load", "--snapshot", str(changed), "--db", str(db)],
             None,  # dbt build of what the annual dataset feeds
             [sys.executable, "-m", "ctdss.cli", "publish", "--db", str(db), "--out", str(pub), "--exports",
-             str(exports)],
+             str(exports), "--public", str(tmp_path / "public" / "ct_dss_public.duckdb"), "--public-exports",
+             str(tmp_path / "public" / "exports")],
         ]
         for step in steps:
             if step is None:

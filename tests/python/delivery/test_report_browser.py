@@ -52,12 +52,12 @@ def _assert_local(page) -> None:
 
 def test_the_index_draws_the_family_trends_and_its_search_filters_the_towns(chromium_session, report_site):
     page, charts = _open(chromium_session, report_site, "index.html", "report-index")
-    families = sorted(f for (f,) in query(report_site.published,
+    families = sorted(f for (f,) in query(report_site.public,
                       "select distinct program_family from reporting.rpt_program_family_trends_by_month"))
     for key in ("plot-family-monthly", "plot-family-annual"):
         assert sorted(charts[key]["series"]) == families
         assert charts[key]["lines"] >= 2 * len(families)  # each family: its lower and upper bound lines
-    towns = query(report_site.published, "select town_name, county_name, planning_region_name from marts.dim_town "
+    towns = query(report_site.public, "select town_name, county_name, planning_region_name from marts.dim_town "
                   "where not is_special")
     expected = sorted(name for name, county, region in towns if "hartford" in f"{name} {county} {region}".lower())
     page.type_into("#town-search", "Hartford")
@@ -73,16 +73,16 @@ def test_hartfords_page_draws_its_family_trends_races_and_programs(chromium_sess
     page, charts = _open(chromium_session, report_site, "towns/hartford.html", "report-town-hartford")
     for key, table in (("plot-family-monthly", "rpt_town_program_family_trends_by_month"),
                        ("plot-family-annual", "rpt_town_program_family_trends_by_year")):
-        families = sorted(f for (f,) in query(report_site.published, f"select distinct program_family from "
+        families = sorted(f for (f,) in query(report_site.public, f"select distinct program_family from "
                                               f"reporting.{table} where town_key = 'hartford'"))
         assert families and charts[key]["series"] == families
         assert charts[key]["lines"] >= 2 * len(families)  # each family: its lower and upper bound lines
-    races = [r for (r,) in query(report_site.published, "select race_name from reporting."
+    races = [r for (r,) in query(report_site.public, "select race_name from reporting."
              "rpt_town_participation_by_race where town_key = 'hartford' group by 1 order by min(race_sort_order)")]
     assert len(races) == 8 and charts["plot-by-race"]["series"] == races
     assert charts["plot-by-race"]["lines"] >= 2 * len(races)
     assert "People served by race" in page.evaluate("document.querySelector('#by-race h2').textContent")
-    published = sorted(p for (p,) in query(report_site.published, """select program_name
+    published = sorted(p for (p,) in query(report_site.public, """select program_name
         from reporting.rpt_town_participation_by_program where town_key = 'hartford' and not is_suppressed
         and calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)"""))
     chart = charts["plot-by-program"]
@@ -92,7 +92,7 @@ def test_hartfords_page_draws_its_family_trends_races_and_programs(chromium_sess
 
 
 def test_a_town_with_masked_cells_draws_them_as_ticks_not_bars(chromium_session, report_site):
-    town, masked = query(report_site.published, """select town_key, list(program_name order by program_name)
+    town, masked = query(report_site.public, """select town_key, list(program_name order by program_name)
         from reporting.rpt_town_participation_by_program where is_suppressed
         and calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
         group by 1 order by count(*) desc, 1 limit 1""")[0]
@@ -100,7 +100,7 @@ def test_a_town_with_masked_cells_draws_them_as_ticks_not_bars(chromium_session,
     chart = charts["plot-by-program"]
     assert sorted(chart["maskedTicks"]) == sorted(masked) and chart["drawnTicks"] == len(masked)
     assert set(chart["bars"]).isdisjoint(masked)
-    races = query(report_site.published, "select count(*) from reporting.rpt_town_participation_by_race "
+    races = query(report_site.public, "select count(*) from reporting.rpt_town_participation_by_race "
                   "where town_key = ? and is_suppressed", [town])[0][0]
     assert len(charts["plot-by-race"]["maskedTicks"]) == races
     _assert_local(page)
@@ -109,7 +109,7 @@ def test_a_town_with_masked_cells_draws_them_as_ticks_not_bars(chromium_session,
 def test_a_program_page_draws_its_statewide_series_and_top_towns(chromium_session, report_site):
     page, charts = _open(chromium_session, report_site, "programs/snap.html", "report-program-snap")
     assert charts["plot-statewide"]["series"] == ["SNAP"] and charts["plot-statewide"]["lines"] == 2
-    top = [t for (t,) in query(report_site.published, """select town_name from
+    top = [t for (t,) in query(report_site.public, """select town_name from
         reporting.rpt_town_participation_by_program where program_code = 'SNAP' and not is_suppressed
         and calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
         order by recipient_count desc, town_name limit 15""")]

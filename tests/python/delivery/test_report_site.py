@@ -51,8 +51,8 @@ def _pages(root):
 
 
 def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_site):
-    towns = query(report_site.published, "select town_key from marts.dim_town where not is_special")
-    programs = query(report_site.published, "select program_code from marts.dim_program")
+    towns = query(report_site.public, "select town_key from marts.dim_town where not is_special")
+    programs = query(report_site.public, "select program_code from marts.dim_program")
     assert len(towns) == 169
     root = report_site.root
     assert {p.stem for p in (root / "towns").glob("*.html")} == {t for (t,) in towns}
@@ -105,7 +105,7 @@ def test_no_number_the_site_shows_lies_between_1_and_4(report_site):
                          ids=SHOWN_CELLS.keys())
 def test_every_rpt_cell_is_shown_and_every_masked_one_as_masked(report_site, table, csv_path, series, period,
                                                                   masked, where):
-    cells = query(report_site.published,
+    cells = query(report_site.public,
                   f"select {csv_path}, {series}, {period}, {masked} from {table} where {where}")
     assert cells
     by_file: dict = {}
@@ -122,7 +122,7 @@ def test_every_rpt_cell_is_shown_and_every_masked_one_as_masked(report_site, tab
 
 
 def test_a_masked_town_cell_is_a_gap_with_a_masked_note_never_a_bar(report_site):
-    masked = query(report_site.published, "select town_key, program_name from "
+    masked = query(report_site.public, "select town_key, program_name from "
                    f"reporting.rpt_town_participation_by_program where is_suppressed and calendar_year = "
                    f"{LATEST_TOWN_YEAR} order by 1, 2")
     assert len(masked) > 100
@@ -141,20 +141,21 @@ def test_a_masked_town_cell_is_a_gap_with_a_masked_note_never_a_bar(report_site)
 def test_bounds_are_drawn_as_bands_from_the_lower_to_the_upper_bound(report_site):
     figure = figures(report_site.root / "index.html")["family-monthly"]
     lines = [t for t in figure["data"] if t.get("yaxis") != "y2"]
-    families = {f for (f,) in query(report_site.published,
+    families = {f for (f,) in query(report_site.public,
                                     "select distinct program_family from reporting.rpt_program_family_trends_by_month")}
     assert {t["name"] for t in lines if t.get("showlegend", True)} == families
     for family in families:
         upper, lower = (t for t in lines if t["legendgroup"] == family)
         assert lower["fill"] == "tonexty"  # the band fills from the lower-bound line up to the upper-bound line
-        rows = query(report_site.published, "select enrolments_lower, enrolments_upper from "
+        rows = query(report_site.public, "select enrolments_lower, enrolments_upper from "
                      "reporting.rpt_program_family_trends_by_month where program_family = ? order by month_start_date",
                      [family])
         assert lower["y"] == [r[0] for r in rows] and upper["y"] == [r[1] for r in rows]
 
 
-def _flag_spans(published, fact: str, period: str, where: str = "true") -> dict[str, tuple]:
-    return {key: (first, last) for key, first, last in query(published, f"""
+def _flag_spans(analysts, fact: str, period: str, where: str = "true") -> dict[str, tuple]:
+    """The first and last period each methodology event flags on a fact of the analysts' file."""
+    return {key: (first, last) for key, first, last in query(analysts, f"""
         select event_key, min({period}), max({period}) from (select {period},
             unnest(string_split(methodology_event_keys, ', ')) as event_key
             from marts.{fact} where methodology_event_keys is not null and {where})
@@ -163,10 +164,10 @@ def _flag_spans(published, fact: str, period: str, where: str = "true") -> dict[
 
 def test_methodology_breaks_are_marked_where_the_statewide_series_crosses_them(report_site):
     figure = figures(report_site.root / "index.html")["family-monthly"]
-    months = [m for (m,) in query(report_site.published, "select distinct month_start_date from "
+    months = [m for (m,) in query(report_site.public, "select distinct month_start_date from "
                                   "reporting.rpt_program_family_trends_by_month order by 1")]
     expected = set()  # where a flagged span starts after the first month, and the month after one ends
-    for first, last in _flag_spans(report_site.published, "fct_program_participation_monthly",
+    for first, last in _flag_spans(report_site.analysts, "fct_program_participation_monthly",
                                    "month_start_date").values():
         expected |= {first} if months[0] < first else set()
         expected |= {min(m for m in months if m > last)} if last < months[-1] else set()
@@ -177,21 +178,21 @@ def test_methodology_breaks_are_marked_where_the_statewide_series_crosses_them(r
 def test_methodology_breaks_carry_the_descriptions_of_dim_methodology_event(report_site):
     with (REPO / "seeds" / "methodology_events.csv").open(newline="", encoding="utf-8") as handle:
         seed = {row["event_key"]: row["description"] for row in csv.DictReader(handle)}
-    events = dict(query(report_site.published, "select event_key, event_description from "
+    events = dict(query(report_site.public, "select event_key, event_description from "
                         "marts.dim_methodology_event"))
     assert events == seed
     hartford = html.unescape((report_site.root / "towns" / "hartford.html").read_text())
-    flagged = {**_flag_spans(report_site.published, "fct_town_program_participation_annual", "calendar_year",
+    flagged = {**_flag_spans(report_site.analysts, "fct_town_program_participation_annual", "calendar_year",
                              "town_key = 'hartford'"),
-               **_flag_spans(report_site.published, "fct_town_race_participation_annual", "calendar_year",
+               **_flag_spans(report_site.analysts, "fct_town_race_participation_annual", "calendar_year",
                              "town_key = 'hartford'"),
-               **_flag_spans(report_site.published, "fct_town_program_participation_monthly", "month_start_date",
+               **_flag_spans(report_site.analysts, "fct_town_program_participation_monthly", "month_start_date",
                              "town_key = 'hartford'")}
     breaks = hartford.split('<section id="breaks">', 1)[1].split("</section>", 1)[0]
     assert flagged and breaks.count("<tr>") == 1 + len(flagged)
     assert all(f"<code>{key}</code>" in breaks and seed[key] in breaks for key in flagged)
     index = html.unescape((report_site.root / "index.html").read_text())
-    assert all(seed[key] in index for key in _flag_spans(report_site.published, "fct_program_participation_monthly",
+    assert all(seed[key] in index for key in _flag_spans(report_site.analysts, "fct_program_participation_monthly",
                                                          "month_start_date"))
     annual = figures(report_site.root / "towns" / "hartford.html")["family-annual"]
     notes = " ".join(a["hovertext"].replace("<br>", " ") for a in annual["layout"]["annotations"])
@@ -204,7 +205,7 @@ def test_the_sample_site_carries_the_synthetic_banner_on_every_page(report_site)
 
 
 def _altered(published, path, statement: str):
-    """A copy of the published file with one statement run on it."""
+    """A copy of the public release with one statement run on it."""
     shutil.copyfile(published, path)
     con = duckdb.connect(str(path))
     con.execute(statement)
@@ -213,7 +214,7 @@ def _altered(published, path, statement: str):
 
 
 def test_a_real_publication_has_no_synthetic_banner(report_site, tmp_path):
-    real = _altered(report_site.published, tmp_path / "real.duckdb",
+    real = _altered(report_site.public, tmp_path / "real.duckdb",
                     "update marts.publication set is_synthetic = false")
     site = write_site(real, tmp_path / "report")
     pages = _pages(site.out)
@@ -227,7 +228,7 @@ def test_town_pages_draw_the_family_trends_monthly_and_annual_as_bands(report_si
     shown = figures(report_site.root / "towns" / f"{town}.html")
     for key, table, period in (("family-monthly", "rpt_town_program_family_trends_by_month", "month_start_date"),
                                ("family-annual", "rpt_town_program_family_trends_by_year", "calendar_year")):
-        rows = query(report_site.published, f"""select program_family, {period}, enrolments_lower, enrolments_upper,
+        rows = query(report_site.public, f"""select program_family, {period}, enrolments_lower, enrolments_upper,
             is_suppressed from reporting.{table} where town_key = ? order by 1, 2""", [town])
         lines = [t for t in shown[key]["data"] if t.get("yaxis") != "y2"]
         assert [t["name"] for t in lines if t.get("showlegend", True)] == sorted({r[0] for r in rows})
@@ -240,7 +241,7 @@ def test_town_pages_draw_the_family_trends_monthly_and_annual_as_bands(report_si
 
 
 def test_a_masked_race_cell_is_a_gap_with_a_masked_note(report_site):
-    masked = query(report_site.published, """select town_key, list(race_name || ': masked'),
+    masked = query(report_site.public, """select town_key, list(race_name || ': masked'),
         list(struct_pack(race := race_name, year := calendar_year)) from reporting.rpt_town_participation_by_race
         where is_suppressed group by 1 order by 1""")
     assert len(masked) > 50
@@ -256,13 +257,13 @@ def test_a_masked_race_cell_is_a_gap_with_a_masked_note(report_site):
 
 def test_the_race_lines_follow_dss_order(report_site):
     figure = figures(report_site.root / "towns" / "hartford.html")["by-race"]
-    order = [r for (r,) in query(report_site.published, "select race_name from reporting."
+    order = [r for (r,) in query(report_site.public, "select race_name from reporting."
              "rpt_town_participation_by_race group by race_name order by min(race_sort_order)")]
     assert [t["name"] for t in figure["data"] if t.get("fill") == "tonexty"] == order
 
 
 def test_a_published_table_lacking_a_column_fails_naming_the_spec_to_fix(report_site, tmp_path):
-    published = _altered(report_site.published, tmp_path / "bad-town-series.duckdb",
+    published = _altered(report_site.public, tmp_path / "bad-town-series.duckdb",
                          "alter table reporting.rpt_town_program_family_trends_by_month drop column enrolments_lower")
     with pytest.raises(UserError, match=r"enrolments_lower.*series\.py"):
         write_site(published, tmp_path / "report")
@@ -270,7 +271,7 @@ def test_a_published_table_lacking_a_column_fails_naming_the_spec_to_fix(report_
 
 
 def test_a_chart_whose_table_is_not_published_says_so_on_the_page(report_site, tmp_path):
-    published = _altered(report_site.published, tmp_path / "without-race.duckdb",
+    published = _altered(report_site.public, tmp_path / "without-race.duckdb",
                          "drop table reporting.rpt_town_participation_by_race")
     site = write_site(published, tmp_path / "report")
     hartford = site.out / "towns" / "hartford.html"
@@ -281,6 +282,12 @@ def test_a_chart_whose_table_is_not_published_says_so_on_the_page(report_site, t
 def test_a_missing_published_file_is_one_clear_error(tmp_path):
     with pytest.raises(UserError, match="make demo"):
         write_site(tmp_path / "absent.duckdb", tmp_path / "report")
+
+
+def test_the_site_is_never_written_from_the_analysts_file(report_site, tmp_path):
+    with pytest.raises(UserError, match=r"not the public release: it holds marts\.fct_"):
+        write_site(report_site.analysts, tmp_path / "report")
+    assert not (tmp_path / "report").exists()
 
 
 @pytest.mark.slow

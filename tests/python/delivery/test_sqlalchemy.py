@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_superset_style_read_only_connection_queries_a_mart_and_a_report(built_warehouse, tmp_path):
-    result = publishing.publish(built_warehouse.db, tmp_path / "ct_dss.duckdb", tmp_path / "exports")
+    result = publishing.publish(built_warehouse.db, tmp_path / "ct_dss_analysts.duckdb", tmp_path / "exports")
     engine = sa.create_engine(f"duckdb:///{result.published}", connect_args={"read_only": True})
     try:
         with engine.connect() as con:

@@ -49,9 +49,10 @@ def test_the_token_appears_nowhere_in_output_logs_audit_docs_exports_or_report(s
     assert build.returncode == 0, build.stdout[-3000:]
     docs = run_dbt(["docs", "generate", "--static"], env, target)
     assert docs.returncode == 0
-    published = _cli(["publish", "--db", str(db), "--out", str(root / "pub.duckdb"), "--exports",
+    published = _cli(["publish", "--db", str(db), "--out", str(root / "pub.duckdb"), "--public",
+                      str(root / "public.duckdb"), "--public-exports", str(root / "public-exports"), "--exports",
                       str(root / "exports")], env)
-    report = _cli(["report", "--db", str(root / "pub.duckdb"), "--out", str(root / "report")], env)
+    report = _cli(["report", "--db", str(root / "public.duckdb"), "--out", str(root / "report")], env)
     assert published.returncode == 0 and report.returncode == 0, published.stderr + report.stderr
     outputs += [failed.stdout, failed.stderr, loaded.stdout, loaded.stderr, build.stdout, docs.stdout,
                 published.stdout, published.stderr, report.stdout]
@@ -113,14 +114,16 @@ def test_a_dataset_id_cannot_walk_out_of_the_snapshot(tmp_path):
 
 
 def test_every_shipped_consumer_opens_the_published_file_read_only(built_warehouse, tmp_path):
-    """A process holding the published file read-only (a BI tool) would make any read-write open fail."""
+    """A process holding the published files read-only (a BI tool) would make any read-write open fail."""
+    from ctdss.public_release import release
     from ctdss.publish import publish
 
-    pub = tmp_path / "ct_dss.duckdb"
+    pub, public = tmp_path / "ct_dss_analysts.duckdb", tmp_path / "public" / "ct_dss_public.duckdb"
     publish(built_warehouse.db, pub, tmp_path / "exports")
+    release(pub, public, tmp_path / "public" / "exports")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-         "print('open', flush=True); sys.stdin.read()", str(pub)],
+        [sys.executable, "-c", "import duckdb, sys; c = [duckdb.connect(f, read_only=True) for f in sys.argv[1:]]; "
+         "print('open', flush=True); sys.stdin.read()", str(pub), str(public)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -128,7 +131,7 @@ def test_every_shipped_consumer_opens_the_published_file_read_only(built_warehou
                                 capture_output=True, text=True, timeout=60)
         assert writer.returncode != 0 and "lock" in writer.stderr.lower()  # the check can tell
         env = dbt_env(built_warehouse.db)
-        report = _cli(["report", "--db", str(pub), "--out", str(tmp_path / "report")], env)
+        report = _cli(["report", "--db", str(public), "--out", str(tmp_path / "report")], env)
         assert report.returncode == 0, report.stderr
         import sqlalchemy as sa
 
@@ -138,6 +141,7 @@ def test_every_shipped_consumer_opens_the_published_file_read_only(built_warehou
         engine.dispose()
         again = publish(built_warehouse.db, pub, tmp_path / "exports")  # republishing never opens it to write
         assert again.published == pub
+        assert release(pub, public, tmp_path / "public" / "exports").public == public
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)

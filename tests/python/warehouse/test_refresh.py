@@ -96,8 +96,10 @@ def work_env(work: Path) -> dict[str, str]:
     """The environment of ctdss on the warehouse in `work`, with its state, target and published file."""
     env = dbt_env(work / "ct_dss.duckdb", work / "logs")
     env.update(CTDSS_STATE_DIR=str(work / "state"), DBT_TARGET_PATH=str(work / "target"),
-               CTDSS_PUBLISHED_DB=str(work / "published" / "ct_dss.duckdb"),
-               CTDSS_EXPORTS_DIR=str(work / "exports"))
+               CTDSS_ANALYSTS_DB=str(work / "analysts" / "ct_dss_analysts.duckdb"),
+               CTDSS_ANALYSTS_EXPORTS_DIR=str(work / "analysts" / "exports"),
+               CTDSS_PUBLIC_DB=str(work / "public" / "ct_dss_public.duckdb"),
+               CTDSS_PUBLIC_EXPORTS_DIR=str(work / "public" / "exports"))
     return env
 
 
@@ -154,9 +156,9 @@ def refreshed(built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict
     shutil.copy(built_warehouse.db, work / "ct_dss.duckdb")
     shutil.copytree(built_warehouse.state, work / "state")
     ctdss(work, "publish", "--changed")  # the publication the refresh starts from
-    first_size = (work / "published" / "ct_dss.duckdb").stat().st_size
-    first_exports = {str(p.relative_to(work / "exports")): p.stat().st_ino
-                     for p in (work / "exports").rglob("*") if p.is_file()}
+    first_size = (work / "analysts" / "ct_dss_analysts.duckdb").stat().st_size
+    first_exports = {str(p.relative_to(work / "analysts" / "exports")): p.stat().st_ino
+                     for p in (work / "analysts" / "exports").rglob("*") if p.is_file()}
     shutil.copytree(SAMPLE, root / "next")
     published = {dataset: next_publication(root / "next" / dataset, field) for dataset, field in MONTHLY.items()}
     land_from_portal(root / "next", work / "ct_dss.duckdb")
@@ -258,7 +260,7 @@ def test_publish_changed_rewrites_what_the_refresh_rebuilt_and_keeps_the_rest(re
     kept = re.search(r"(\d+) of them unchanged since the last publication", refreshed["republished"].stdout)
     assert kept, refreshed["republished"].stdout
     assert int(kept.group(1)) >= len(ANNUAL_MODELS) - 3  # the annual facts and reports (not the intermediates)
-    published = work / "published" / "ct_dss.duckdb"
+    published = work / "analysts" / "ct_dss_analysts.duckdb"
     tables = published_tables(work / "ct_dss.duckdb")
     # The published file also holds its own record of what it publishes (rewritten by every publish).
     assert [t for t in published_tables(published) if t != ("marts", "publication")] == tables
@@ -275,7 +277,7 @@ def test_publish_changed_rewrites_what_the_refresh_rebuilt_and_keeps_the_rest(re
 
 @pytest.mark.slow
 def test_the_exports_write_again_only_the_years_whose_months_changed(refreshed):
-    exports = refreshed["work"] / "exports"
+    exports = refreshed["work"] / "analysts" / "exports"
     tables = {t["name"]: t for t in json.loads((exports / "manifest.json").read_text(encoding="utf-8"))["tables"]}
     new_month, revised = refreshed["published"]["g7bd-zbqw"]
     changed = {int(month[:4]) for month in (new_month, *revised)}
@@ -287,14 +289,14 @@ def test_the_exports_write_again_only_the_years_whose_months_changed(refreshed):
         assert linked == {p["year"] for p in parts} - changed
         assert linked and changed <= {p["year"] for p in parts}
     # What is read back is the republished table, old years and new.
-    published = refreshed["work"] / "published" / "ct_dss.duckdb"
+    published = refreshed["work"] / "analysts" / "ct_dss_analysts.duckdb"
     assert rows_unlike_the_export(published, "marts.fct_town_assistance_participation_monthly", exports) == 0
 
 
 @pytest.mark.slow
 def test_a_failed_publish_from_a_copy_leaves_the_previous_file_untouched(refreshed, monkeypatch):
     work = refreshed["work"]
-    published = work / "published" / "ct_dss.duckdb"
+    published = work / "analysts" / "ct_dss_analysts.duckdb"
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     monkeypatch.setenv("CTDSS_STATE_DIR", str(work / "state"))
 
@@ -304,7 +306,7 @@ def test_a_failed_publish_from_a_copy_leaves_the_previous_file_untouched(refresh
     monkeypatch.setattr(publish_months, "delete_changed_months", broken)
     rebuilt_everything = {name: "another build" for name in read_relations(work / "state")}
     with pytest.raises(RuntimeError, match="disk full"):
-        publishing.publish(work / "ct_dss.duckdb", published, work / "exports", built=rebuilt_everything)
+        publishing.publish(work / "ct_dss.duckdb", published, work / "analysts" / "exports", built=rebuilt_everything)
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     assert [p.name for p in published.parent.iterdir() if p.name.startswith(".")] == []
 
@@ -434,7 +436,7 @@ def test_a_successful_build_records_every_load_it_tested(refreshed):
 @pytest.mark.slow
 def test_a_landed_row_that_repeats_a_tested_rows_id_fails_the_refresh_and_records_nothing(refreshed, tmp_path):
     work = tmp_path / "work"
-    shutil.copytree(refreshed["work"], work, ignore=shutil.ignore_patterns("published", "exports", "target"))
+    shutil.copytree(refreshed["work"], work, ignore=shutil.ignore_patterns("analysts", "public", "target"))
     db = work / "ct_dss.duckdb"
     before = loads_tested(db)
     con = duckdb.connect(str(db))
