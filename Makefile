@@ -49,7 +49,7 @@ dbt-refresh: setup ## dbt build of only what changed since the last build (every
 	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/ctdss build || { $(BIN)/ctdss unmapped; exit 1; }
 
-demo: load-sample dbt-build lineage audit publish ## Set up, build and publish the warehouse offline from the synthetic sample
+demo: load-sample dbt-build lineage audit publish report ## Set up, build, audit and publish the warehouse and report offline from the synthetic sample
 
 # Land what changed, build only the nodes downstream of what was landed or edited, audit the public tables, and
 # publish what was rebuilt: a failed audit publishes nothing.
