@@ -17,7 +17,7 @@ publish: setup ## Publish the analysts' file and the public release atomically, 
 lineage: setup ## Trace every column to its portal field from the compiled SQL; write marts.column_lineage
 	$(BIN)/ctdss lineage
 
-# Reads the working file (read-only) and writes audit.disclosure_intervals into it; fails when a masked cell is not
+# Reads the working file (read-only) and writes qa.qa_disclosure_intervals into it; fails when a masked cell is not
 # protected. AUDIT_ARGS passes options, e.g. AUDIT_ARGS="--threshold 11".
 AUDIT_ARGS ?=
 

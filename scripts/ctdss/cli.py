@@ -101,10 +101,10 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
                                                               "code, registry and tracer (it is kept otherwise)")
 
     audit = sub.add_parser(
-        "audit", help="attack the published tables as an attacker would; write audit.disclosure_intervals",
+        "audit", help="attack the published tables as an attacker would; write qa.qa_disclosure_intervals",
         description="Read every published rpt_ table and the truth (qa.qa_disclosure_cells) from the working "
         "file, work out by linear programming the interval each masked cell keeps against an attacker who knows "
-        "every published value and how the tables add up, write them to audit.disclosure_intervals and print a "
+        "every published value and how the tables add up, write them to qa.qa_disclosure_intervals and print a "
         "summary. Fails when a sensitive masked cell can be narrowed below the threshold.",
     )
     audit.add_argument("--db", type=Path, help="the working DuckDB file (default: $CTDSS_DB)")

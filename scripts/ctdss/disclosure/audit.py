@@ -1,5 +1,5 @@
 """`ctdss audit`: read the published tables and the truth from the working warehouse (read-only), attack them,
-write audit.disclosure_intervals (a brief write) and summarise; fail when a masked cell is not protected."""
+write qa.qa_disclosure_intervals (a brief write) and summarise; fail when a masked cell is not protected."""
 
 from __future__ import annotations
 

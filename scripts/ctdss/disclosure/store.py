@@ -1,4 +1,4 @@
-"""`audit.disclosure_intervals` in the working warehouse: one row per masked cell, with what the attacker can say
+"""`qa.qa_disclosure_intervals` in the working warehouse: one row per masked cell, with what the attacker can say
 of it. It stays in the working file (the published file carries the marts and reporting schemas only)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from ctdss.disclosure.system import Interval
 from ctdss.disclosure.tables import KEY_COLUMNS
 from ctdss.warehouse import replace_table, session
 
-TARGET = "audit.disclosure_intervals"
+TARGET = "qa.qa_disclosure_intervals"
 DESCRIPTION = ("One row per masked cell of the published rpt_ tables (written by `ctdss audit` at threshold "
                "{threshold}): its true bounds, and the interval of values an attacker who knows every published "
                "value and how the tables add up can narrow it to.")

@@ -315,7 +315,7 @@ def test_no_page_shows_a_cell_that_another_page_masks(report_site):
     """A town's family row is its program row when only one program of the family has a row in that town and
     year (the family `other` holds only CHCPE): both pages must show it alike, masked or with the same bounds.
     The same holds for the statewide families of one program and their program pages."""
-    programs = query(report_site.published, "select program_code, program_name, program_family from "
+    programs = query(report_site.public, "select program_code, program_name, program_family from "
                      "marts.dim_program")
     family_of = {name: family for _, name, family in programs}
     compared = 0

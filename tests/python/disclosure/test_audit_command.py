@@ -94,7 +94,7 @@ def results(db: Path) -> dict[tuple, tuple]:
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute("select table_name, town_key, program_code, program_family, month_start_date, "
                        "feasible_lower, feasible_upper, is_protected, is_recovered_exactly "
-                       "from audit.disclosure_intervals").fetchall()
+                       "from qa.qa_disclosure_intervals").fetchall()
     con.close()
     return {row[:5]: row[5:] for row in rows}
 
