@@ -11,13 +11,13 @@
     A cell whose value the source left open (lower bound 0, upper above it: a count DSS published as 0, or a
     total of such counts) is masked and is neither protected nor used as cover: nobody knows its value, the
     warehouse included. A sensitive cell (a known value below the threshold) is masked and needs cover: in
-    every sum it is part of, the masked cells that are not open must be two or more and include one that is
-    not sensitive (at least the threshold). Two small cells covering each other in one sum can still be pinned
-    by the other sums they share, so a sum of only small masked cells is short too; and a masked total counts
-    as cover only in its own sum, since in a sum above it its value is only what its masked members can give. Each pass masks, in every sum short of that,
-    its total if published, else a member chosen by a hash of its id; a total is preferred because masking it
-    frees the sum entirely, and a hash because an order by size would tell an attacker how large a masked
-    complement is. After max_passes, every item of a partition that still has a short sum is masked. -#}
+    every sum it is part of, the masked cells that are not open must be two or more, and one of them must be
+    neither sensitive nor the total of another sum. Two small cells covering each other can still be pinned by
+    the other sums they share, and a masked total gives a sum above it only what its own masked members can.
+    Each pass masks, in every sum short of that, its total if published, else a member chosen by a hash of
+    its id; a total is preferred because masking it frees the sum entirely, and a hash because an order by
+    size would tell an attacker how large a masked complement is. After max_passes, every item of a partition
+    that still has a short sum is masked. -#}
 
 {% macro suppress_linked(items, equation_items, threshold=none, max_passes=8) -%}
     {%- set threshold = var('suppression_threshold') if threshold is none else threshold %}

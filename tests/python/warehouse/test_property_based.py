@@ -113,15 +113,17 @@ def test_any_case_or_spacing_variant_of_a_program_name_maps_to_its_code(normalis
 
 
 THRESHOLDS = (5, 11)  # DSS's own, and a stricter policy under which known small values exist
+PASSES = (1, 8)  # one pass leaves nested sums unsettled, so the fallback that masks a partition runs too
 
 
 @pytest.fixture(scope="module")
 def suppress(compile_sql):
     """suppress_linked over tables `items` and `equation_items`, compiled once per threshold."""
-    sql = {t: compile_sql(f"{{{{ suppress_linked('items', 'equation_items', threshold={t}) }}}}") for t in THRESHOLDS}
+    sql = {(t, p): compile_sql(f"{{{{ suppress_linked('items', 'equation_items', threshold={t}, max_passes={p}) }}}}")
+           for t in THRESHOLDS for p in PASSES}
     con = duckdb.connect()
 
-    def run(table: LinkedTable, threshold: int) -> dict[str, bool]:
+    def run(table: LinkedTable, threshold: int, passes: int) -> dict[str, bool]:
         con.execute("create or replace temp table items (item_id varchar, partition_key varchar, "
                     "lower_bound integer, upper_bound integer, is_margin boolean)")
         con.executemany("insert into items values (?, 'all', ?, ?, ?)",
@@ -129,7 +131,7 @@ def suppress(compile_sql):
         con.execute("create or replace temp table equation_items (equation_id varchar, item_id varchar)")
         con.executemany("insert into equation_items values (?, ?)",
                         [(total, item) for total, members in table.equations.items() for item in (total, *members)])
-        return dict(con.execute(f"select item_id, is_suppressed from ({sql[threshold]})").fetchall())
+        return dict(con.execute(f"select item_id, is_suppressed from ({sql[threshold, passes]})").fetchall())
 
     return run
 
@@ -177,9 +179,9 @@ def linked_tables(draw) -> LinkedTable:
 
 
 @SETTINGS
-@given(linked_tables(), st.sampled_from(THRESHOLDS))
-def test_suppression_leaves_no_masked_cell_an_attacker_can_narrow(suppress, table, threshold):
-    masked = suppress(table, threshold)
+@given(linked_tables(), st.sampled_from(THRESHOLDS), st.sampled_from(PASSES))
+def test_suppression_leaves_no_masked_cell_an_attacker_can_narrow(suppress, table, threshold, passes):
+    masked = suppress(table, threshold, passes)
     assert masked.keys() == table.bounds.keys()
     for item, (lower, _) in table.bounds.items():
         assert masked[item] or lower >= threshold  # nothing shown below the threshold, nor a 0 for 0-4
