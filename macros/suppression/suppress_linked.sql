@@ -24,70 +24,54 @@
 
     with
 
-    suppression_pass_0 as (
+    suppression_items as (
 
         select
             item_id,
             partition_key,
             is_margin,
             {{ dbt.hash('item_id') }} as suppression_tie_breaker,
-            {{ ctdss.disclosure_flags('lower_bound', 'upper_bound', threshold) }},
-            coalesce(lower_bound < {{ threshold }}, true) as is_suppressed
+            {{ ctdss.disclosure_flags('lower_bound', 'upper_bound', threshold) }}
 
         from {{ items }}
 
     ),
 
-    {%- for pass_number in range(1, max_passes + 1) %}
-    {%- set previous = 'suppression_pass_' ~ (pass_number - 1) %}
+    -- One row per item of each sum, so that every pass reads the one before it once (engines that do not
+    -- keep a step's result compute it again for every reader).
+    suppression_pass_0 as (
 
-    suppression_short_{{ pass_number }} as (
+        select
+            member.equation_id,
+            item_state.*,
+            item_state.is_primary_suppressed as is_suppressed
 
-        {{ ctdss.short_sums(equation_items, previous) }}
+        from {{ equation_items }} as member
+        inner join suppression_items as item_state
+            on member.item_id = item_state.item_id
 
     ),
 
+    {%- for pass_number in range(1, max_passes + 1) %}
+
     suppression_chosen_{{ pass_number }} as (
 
-        select distinct item_id
+        select
+            *,
+            is_short and not is_suppressed and candidate_rank = 1 as is_chosen
 
-        from (
-            select
-                candidate.item_id,
-                row_number() over (
-                    partition by short_sum.equation_id
-                    order by
-                        case when candidate.is_margin then 0 else 1 end,
-                        candidate.suppression_tie_breaker,
-                        candidate.item_id
-                ) as candidate_rank
-
-            from suppression_short_{{ pass_number }} as short_sum
-            inner join {{ equation_items }} as member
-                on short_sum.equation_id = member.equation_id
-            inner join {{ previous }} as candidate
-                on member.item_id = candidate.item_id
-            where not candidate.is_suppressed
-        ) as ranked_candidates
-        where candidate_rank = 1
+        from ({{ ctdss.short_sums('suppression_pass_' ~ (pass_number - 1)) }}) as sums
 
     ),
 
     suppression_pass_{{ pass_number }} as (
 
         select
-            item_state.item_id,
-            item_state.partition_key,
-            item_state.is_margin,
-            item_state.suppression_tie_breaker,
-            item_state.is_open_at_source,
-            item_state.is_sensitive,
-            item_state.is_primary_suppressed,
-            item_state.is_suppressed or chosen.item_id is not null as is_suppressed
+            {{ ctdss.suppression_state_columns() }},
+            is_suppressed or max(case when is_chosen then 1 else 0 end) over (partition by item_id) = 1
+            as is_suppressed
 
-        from {{ previous }} as item_state
-        left join suppression_chosen_{{ pass_number }} as chosen
-            on item_state.item_id = chosen.item_id
+        from suppression_chosen_{{ pass_number }}
 
     ),
 
@@ -97,82 +81,93 @@
     -- every sum of its items, so that no sum there is left to pin a value.
     suppression_unsettled as (
 
-        select distinct item_state.partition_key
+        select
+            *,
+            max(case when is_short and not is_suppressed then 1 else 0 end) over (partition by partition_key) = 1
+            as is_unsettled
 
-        from ({{ ctdss.short_sums(equation_items, 'suppression_pass_' ~ max_passes) }}) as short_sum
-        inner join {{ equation_items }} as member
-            on short_sum.equation_id = member.equation_id
-        inner join suppression_pass_{{ max_passes }} as item_state
-            on member.item_id = item_state.item_id
-        where not item_state.is_suppressed
+        from ({{ ctdss.short_sums('suppression_pass_' ~ max_passes) }}) as sums
 
     ),
 
     suppression_decisions as (
 
         select
-            item_state.item_id,
-            item_state.is_open_at_source,
-            item_state.is_sensitive,
-            item_state.is_primary_suppressed,
-            item_state.is_suppressed or unsettled.partition_key is not null as is_suppressed
+            item_id,
+            max(case when is_suppressed or is_unsettled then 1 else 0 end) = 1 as is_suppressed
 
-        from suppression_pass_{{ max_passes }} as item_state
-        left join suppression_unsettled as unsettled
-            on item_state.partition_key = unsettled.partition_key
+        from suppression_unsettled
+        group by item_id
 
     )
 
     select
         suppressed_items.*,
-        suppression_decisions.is_open_at_source,
-        suppression_decisions.is_sensitive,
-        suppression_decisions.is_primary_suppressed,
-        suppression_decisions.is_suppressed and not suppression_decisions.is_primary_suppressed
-        as is_complementary_suppressed,
-        suppression_decisions.is_suppressed
+        suppression_items.is_open_at_source,
+        suppression_items.is_sensitive,
+        suppression_items.is_primary_suppressed,
+        coalesce(suppression_decisions.is_suppressed, suppression_items.is_primary_suppressed)
+        and not suppression_items.is_primary_suppressed as is_complementary_suppressed,
+        coalesce(suppression_decisions.is_suppressed, suppression_items.is_primary_suppressed) as is_suppressed
 
     from {{ items }} as suppressed_items
-    inner join suppression_decisions
+    inner join suppression_items
+        on suppressed_items.item_id = suppression_items.item_id
+    left join suppression_decisions
         on suppressed_items.item_id = suppression_decisions.item_id
 {%- endmacro %}
 
 
-{#- The sums of `equation_items` that leave a masked value unprotected in `item_states` (a suppress_linked
-    pass): those whose masked items that are not open at source are exactly one, or all sensitive or totals of
-    other sums. An equation is named after its total (equation_id is the total's item_id). One row per such
-    sum: equation_id. -#}
-{% macro short_sums(equation_items, item_states) -%}
-    select equation_id
+{#- The item state columns a pass of suppress_linked carries from one pass to the next. -#}
+{% macro suppression_state_columns() -%}
+    equation_id,
+    item_id,
+    partition_key,
+    is_margin,
+    suppression_tie_breaker,
+    is_open_at_source,
+    is_sensitive,
+    is_primary_suppressed
+{%- endmacro %}
+
+
+{#- A pass of suppress_linked (one row per item of each sum) with, per row, whether its sum leaves a masked
+    value unprotected (is_short: the masked items that are not open at source are exactly one, or none of them
+    is neither sensitive nor the total of another sum; a sum is named after its total) and the row's rank as
+    the sum's next complement (candidate_rank: unmasked items first, the total before members, then by a hash
+    of the id). -#}
+{% macro short_sums(item_states) -%}
+    select
+        {{ ctdss.suppression_state_columns() }},
+        is_suppressed,
+        covering_items = 1 or (covering_items > 1 and covering_items_not_sensitive = 0) as is_short,
+        row_number() over (
+            partition by equation_id
+            order by
+                case when is_suppressed then 1 else 0 end,
+                case when is_margin then 0 else 1 end,
+                suppression_tie_breaker,
+                item_id
+        ) as candidate_rank
 
     from (
         select
-            member.equation_id,
-            sum(case when item_state.is_covering then 1 else 0 end) as covering_items,
+            *,
+            sum(case when is_covering then 1 else 0 end) over (partition by equation_id) as covering_items,
             sum(
                 case
-                    when
-                        item_state.is_covering
-                        and not item_state.is_sensitive
-                        and (not item_state.is_margin or item_state.item_id = member.equation_id)
-                        then 1
+                    when is_covering and not is_sensitive and (not is_margin or item_id = equation_id) then 1
                     else 0
                 end
-            ) as covering_items_not_sensitive
+            ) over (partition by equation_id) as covering_items_not_sensitive
 
-        from {{ equation_items }} as member
-        inner join (
+        from (
             select
-                item_id,
-                is_margin,
-                is_sensitive,
+                *,
                 is_suppressed and not is_open_at_source as is_covering
             from {{ item_states }}
-        ) as item_state
-            on member.item_id = item_state.item_id
-        group by member.equation_id
+        ) as item_states
     ) as sums
-    where covering_items = 1 or (covering_items > 1 and covering_items_not_sensitive = 0)
 {%- endmacro %}
 
 
