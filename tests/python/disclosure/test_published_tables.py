@@ -140,9 +140,9 @@ def test_a_source_without_rounding_has_every_small_count_protected(unrounded_war
 # exactly one masked cell, and the complement is a member rather than the total.
 OLD_RULE = {
     "is_suppressed and not is_open_at_source as is_covering": "is_suppressed as is_covering",
-    "where covering_items = 1 or (covering_items > 1 and covering_items_not_sensitive = 0)":
-        "where covering_items = 1",
-    "case when candidate.is_margin then 0 else 1 end": "case when candidate.is_margin then 1 else 0 end",
+    "covering_items = 1 or (covering_items > 1 and covering_items_not_sensitive = 0) as is_short":
+        "covering_items = 1 as is_short",
+    "case when is_margin then 0 else 1 end": "case when is_margin then 1 else 0 end",
 }
 
 
