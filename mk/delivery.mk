@@ -11,7 +11,7 @@ export CTDSS_REPORT ?= warehouse/public/report
 
 .PHONY: publish lineage audit docs docs-generate report
 
-publish: setup ## Publish the analysts' file and the public release atomically, read-only, with their exports
+publish: setup audit ## Audit, then publish the analysts' file and the public release atomically, read-only, with their exports
 	$(BIN)/ctdss publish
 
 lineage: setup ## Trace every column to its portal field from the compiled SQL; write marts.column_lineage

@@ -48,17 +48,26 @@ family_months as (
 
 ),
 
-final as (
+flagged as (
 
     select
         *,
         cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
         case when lower_bound = upper_bound then lower_bound end as point_value,
-        {{ disclosure_flags('lower_bound', 'upper_bound') }},
-        false as is_complementary_suppressed,
-        coalesce(lower_bound < {{ var('suppression_threshold') }}, true) as is_suppressed
+        {{ disclosure_flags('lower_bound', 'upper_bound') }}
 
     from family_months
+
+),
+
+final as (
+
+    select
+        *,
+        false as is_complementary_suppressed,
+        is_primary_suppressed as is_suppressed
+
+    from flagged
 
 )
 

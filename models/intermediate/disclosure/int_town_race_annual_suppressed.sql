@@ -15,7 +15,7 @@ towns as (
 ),
 
 -- Towns only: Unknown and Out of State are not places.
-final as (
+flagged as (
 
     select
         town_race_years.town_key,
@@ -31,16 +31,23 @@ final as (
         town_race_years.is_synthetic,
         {{ disclosure_flags(
             'town_race_years.recipient_count_lower', 'town_race_years.recipient_count_upper',
-        ) }},
-        false as is_complementary_suppressed,
-        coalesce(
-            town_race_years.recipient_count_lower < {{ var('suppression_threshold') }}, true
-        ) as is_suppressed
+        ) }}
 
     from town_race_years
     inner join towns
         on town_race_years.town_key = towns.town_key
     where not towns.is_special
+
+),
+
+final as (
+
+    select
+        *,
+        false as is_complementary_suppressed,
+        is_primary_suppressed as is_suppressed
+
+    from flagged
 
 )
 

@@ -12,7 +12,8 @@ programs as (
 
 ),
 
--- The program cells of the statewide monthly system, suppressed together with their family totals.
+-- The program cells of the statewide monthly system, suppressed together with their family totals (the
+-- lineage check knows a mask by the is_suppressed of a step of this name).
 suppression_result as (
 
     select * from suppressed_cells

@@ -18,6 +18,7 @@ races as (
 
 ),
 
+-- The lineage check knows a mask by the is_suppressed of a step of this name.
 suppression_result as (
 
     select * from suppressed_cells

@@ -26,6 +26,7 @@ class AuditResult:
     threshold: int
     intervals: list[Interval]
     seconds: float
+    shown_small: tuple[Cell, ...] = ()  # published cells below the threshold: built at a lower one
 
     @property
     def unprotected(self) -> list[Interval]:
@@ -49,14 +50,23 @@ def run(db: Path, threshold: int) -> AuditResult:
     """Audit the working warehouse `db` and write the results; the caller decides what an unprotected cell means
     (see check)."""
     start = time.monotonic()
-    cells, equations = _read(Path(db))
+    cells, equations = _read(Path(db), threshold)
     intervals = audit_system(cells, equations, threshold)
     write_results(Path(db), intervals, threshold)
-    return AuditResult(Path(db), threshold, intervals, time.monotonic() - start)
+    shown_small = tuple(c for c in cells if not c.masked and c.lower < threshold)
+    return AuditResult(Path(db), threshold, intervals, time.monotonic() - start, shown_small)
 
 
 def check(result: AuditResult) -> None:
-    """Raise a UserError naming the first unprotected cells and the published totals that pin each."""
+    """Raise a UserError naming the first cells shown below the threshold, else the first unprotected cells and
+    the published totals that pin each."""
+    if result.shown_small:
+        named = "; ".join(str(c.id) for c in result.shown_small[:NAMED_CELLS])
+        raise UserError(
+            f"{len(result.shown_small):,} published cells are below the threshold {result.threshold}, the first "
+            f"{named}: the tables were built with a lower suppression_threshold than the audit's. Build them at "
+            f"{result.threshold} (`dbt build --vars '{{suppression_threshold: {result.threshold}}}'`, or set the "
+            f"var in dbt_project.yml), or audit at the threshold they were built with.")
     failed = result.unprotected
     if not failed:
         return
@@ -70,12 +80,12 @@ def check(result: AuditResult) -> None:
         f"complementary cells in the relations named (the suppression models), rebuild, and audit again.")
 
 
-def _read(db: Path) -> tuple[list[Cell], list[Equation]]:
+def _read(db: Path, threshold: int) -> tuple[list[Cell], list[Equation]]:
     con = duckdb.connect()
     try:
         attach_read_only(con, db, "audit")
         con.execute("use work")
-        return read_cells(con), read_equations(con)
+        return read_cells(con, threshold), read_equations(con)
     finally:
         con.close()
 

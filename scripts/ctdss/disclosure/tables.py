@@ -78,11 +78,12 @@ class CellKey(NamedTuple):
         return f"{self.table} ({', '.join(f'{column}={value}' for column, value in self.key)})"
 
 
-def read_cells(con: duckdb.DuckDBPyConnection) -> list[Cell]:
+def read_cells(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Cell]:
     """Every row of every published table. A published cell carries its published bounds; a masked one the
-    truth (and whether the source left it open, and whether it is sensitive) from the truth view."""
+    truth (and whether the source left it open) from the truth view, and is sensitive when its true lower bound
+    is below `threshold` and not open: judged at the audit's threshold, whatever the build's was."""
     _require(con)
-    cells = [cell for table in TABLES for cell in _table_cells(con, table)]
+    cells = [cell for table in TABLES for cell in _table_cells(con, table, threshold)]
     missing = [c.id for c in cells if c.lower is None or c.upper is None]
     if missing:
         raise UserError(
@@ -93,14 +94,15 @@ def read_cells(con: duckdb.DuckDBPyConnection) -> list[Cell]:
     return cells
 
 
-def _table_cells(con: duckdb.DuckDBPyConnection, table: Table) -> list[Cell]:
+def _table_cells(con: duckdb.DuckDBPyConnection, table: Table, threshold: int) -> list[Cell]:
     keys = ", ".join(f"r.{qi(k)}" for k in table.keys)
     on = " and ".join([f"q.table_name = {ql(table.name)}"] + [f"q.{qi(k)} = r.{qi(k)}" for k in table.keys])
     rows = con.execute(
         f"""select {keys},
                    case when r.is_suppressed then q.value_lower else r.{qi(table.value + '_lower')} end,
                    case when r.is_suppressed then q.value_upper else r.{qi(table.value + '_upper')} end,
-                   r.is_suppressed, coalesce(q.is_open_at_source, false), coalesce(q.is_sensitive, false)
+                   r.is_suppressed, coalesce(q.is_open_at_source, false),
+                   coalesce(r.is_suppressed and q.value_lower < {int(threshold)} and not q.is_open_at_source, false)
             from {SCHEMA}.{qi(table.name)} as r
             left join {TRUTH} as q on {on}""").fetchall()
     width = len(table.keys)

@@ -172,3 +172,13 @@ def test_the_audit_fails_the_old_rule_and_names_a_recovered_cell(built_warehouse
         check(audit)
     assert str(audit.unprotected[0].cell.id) in str(error.value)
     assert "pinned by" in str(error.value)
+
+
+def test_an_audit_at_a_stricter_threshold_than_the_build_fails_on_the_cells_it_shows(built_warehouse, tmp_path):
+    db = copy_warehouse(built_warehouse, tmp_path)
+    audit = run(db, 11)
+    shown = query(db, "select count(*) from reporting.rpt_town_participation_by_program where not is_suppressed "
+                      "and recipient_count_lower < 11")[0][0]
+    assert shown > 100 and len(audit.shown_small) >= shown
+    with pytest.raises(UserError, match=r"published cells are below the threshold 11"):
+        check(audit)
