@@ -1,6 +1,6 @@
 """One landing, run in its own process so that the harness can read its peak RSS (os.wait4).
 
-Lands the given datasets with the project's loader (`ctdss.loader.load`) from a snapshot or a portal, into
+Lands the given datasets with the project's loader (`ctdss.load.loader.load`) from a snapshot or a portal, into
 a DuckDB file, and prints one JSON object: rows landed, seconds inside `load()` (connect, contract, read,
 validate, swap, audit), and the process's own figures.
 
@@ -34,17 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ctdss.errors import UserError
-    from ctdss.loader import load
+    from ctdss.load.loader import load
     from ctdss.registry import load_registry
 
     try:
         registry = load_registry(args.registry)
         if args.snapshot:
-            from ctdss.snapshot import SnapshotSource
+            from ctdss.load.snapshot import SnapshotSource
 
             source = SnapshotSource(args.snapshot)
         else:
-            from ctdss.portal import PortalSource
+            from ctdss.load.portal import PortalSource
 
             source = PortalSource(args.portal, None, page_size=args.page_size)
         imported = time.perf_counter()

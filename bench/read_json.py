@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def field_pass_seconds(files: list[Path]) -> float:
-    """Seconds of the loader's field check alone (ctdss.landing.row_keys), in memory."""
+    """Seconds of the loader's field check alone (ctdss.load.landing.row_keys), in memory."""
     import duckdb
 
-    from ctdss.landing import row_keys
+    from ctdss.load.landing import row_keys
 
     started = time.perf_counter()
     con = duckdb.connect()

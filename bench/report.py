@@ -43,7 +43,7 @@ string and an `:id` per row, as `ctdss extract` writes them. The kind to scale i
 The data goes through the project's own loader and its own staging, intermediate, mart and `rpt_` models,
 with the bundled sample's datasets beside it: nothing is built for the benchmark alone.
 
-- **Landing from a snapshot**: `ctdss.landing.load` in its own process, into a new DuckDB file; rows/s over the
+- **Landing from a snapshot**: `ctdss.load.landing.load` in its own process, into a new DuckDB file; rows/s over the
   time inside `load()` (contract check, reads, validation, swap, audit); peak RSS of the process. Beside it,
   DuckDB's own `read_json` of the same page files into a table (`bench/read_json.py`), the floor.
 - **Through the emulator**, in the same run, on the same data and the same local Socrata emulator (the

@@ -1,7 +1,7 @@
 """The benchmark harness behind `make bench`: every figure measured in one run, on the same data.
 
 For each scale (1x, 10x, 100x of one shipped kind's data; see scale.py) it measures:
-  - landing from a snapshot with the project's loader (`ctdss.landing.load`, its own process): rows/s and
+  - landing from a snapshot with the project's loader (`ctdss.load.landing.load`, its own process): rows/s and
     peak RSS, next to DuckDB's own `read_json` of the same files into a table;
   - landing through the local Socrata emulator, at the emulator scales: the project's loader (its live path),
     dlt's `rest_api` source into DuckDB, and the naive baseline (sodapy + pandas + executemany), each in its

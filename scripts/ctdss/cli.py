@@ -8,8 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ctdss import config, spark_cli
+from ctdss import config
 from ctdss.errors import UserError
+from ctdss.spark import cli as spark_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -118,17 +119,17 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _portal_source(portal: str | None):
-    from ctdss.portal import PortalSource
+    from ctdss.load.portal import PortalSource
 
     return PortalSource(portal or config.portal_url(), config.app_token())
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from ctdss.loader import load
-    from ctdss.progress import Progress
+    from ctdss.load.loader import load
+    from ctdss.load.progress import Progress
+    from ctdss.load.snapshot import SnapshotSource
+    from ctdss.load.warehouse import Status
     from ctdss.registry import load_registry
-    from ctdss.snapshot import SnapshotSource
-    from ctdss.warehouse import Status
 
     registry = load_registry()
     registry.select(args.dataset)  # fail on an unknown id before any request
@@ -152,9 +153,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from ctdss.progress import Progress
+    from ctdss.load.progress import Progress
+    from ctdss.load.snapshot import extract
     from ctdss.registry import load_registry
-    from ctdss.snapshot import extract
 
     registry = load_registry()
     datasets = registry.select(args.dataset)
@@ -172,7 +173,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_unmapped(args: argparse.Namespace) -> int:
-    from ctdss.build_failures import explain, unmapped
+    from ctdss.build.failures import explain, unmapped
 
     target = args.target_path or config.dbt_target_path()
     message = explain(unmapped(target, args.db or config.warehouse_path()))
@@ -182,8 +183,8 @@ def cmd_unmapped(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from ctdss.onboarding import discover
-    from ctdss.onboarding_output import discovery_json, discovery_text
+    from ctdss.onboard.onboarding import discover
+    from ctdss.onboard.output import discovery_json, discovery_text
     from ctdss.registry import load_registry
 
     registry = load_registry()
@@ -197,8 +198,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from ctdss.onboarding import inspect_dataset
-    from ctdss.onboarding_output import inspection_json, inspection_text
+    from ctdss.onboard.onboarding import inspect_dataset
+    from ctdss.onboard.output import inspection_json, inspection_text
     from ctdss.registry import load_registry
 
     registry = load_registry()
@@ -220,15 +221,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from ctdss.build import build
+    from ctdss.build.runner import build
 
     print(build(config.warehouse_path(), args.state or config.state_dir(), full=args.full))
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ctdss import public_release, publish
-    from ctdss.build import read_relations
+    from ctdss.build.runner import read_relations
+    from ctdss.deliver import public_release, publish
 
     result = publish.publish(
         args.db or config.warehouse_path(),
@@ -262,7 +263,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ctdss.build import project_vars
+    from ctdss.build.runner import project_vars
     from ctdss.disclosure import audit
 
     threshold = args.threshold if args.threshold is not None else int(project_vars()["suppression_threshold"])

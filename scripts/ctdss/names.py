@@ -4,7 +4,7 @@ so that the alias rows `ctdss inspect` proposes are keyed exactly as the staging
 The macros run `lower(trim(regexp_replace(x, '\\s+', ' ', 'g')))` on DuckDB. DuckDB's regular expressions are RE2,
 whose `\\s` is the ASCII set [\\t\\n\\f\\r ] (not \\v, not a no-break space); its `trim` strips the Unicode space
 separators (category Zs: the space, the no-break space, U+2000-U+200A, ...) from both ends, and its `lower` maps
-one code point at a time. tests/python/warehouse/test_property_based.py checks these functions against the
+one code point at a time. tests/python/build/test_property_based.py checks these functions against the
 compiled macro.
 """
 

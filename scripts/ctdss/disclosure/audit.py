@@ -14,7 +14,7 @@ from ctdss.disclosure.store import TARGET, write_results
 from ctdss.disclosure.system import Cell, Equation, Interval, audit_system
 from ctdss.disclosure.tables import read_cells, read_equations
 from ctdss.errors import UserError
-from ctdss.warehouse import attach_read_only
+from ctdss.load.warehouse import attach_read_only
 
 NAMED_CELLS = 3  # the unprotected cells an error names
 NAMED_TOTALS = 4  # the published totals it names for each

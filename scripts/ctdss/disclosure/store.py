@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ctdss.disclosure.system import Interval
 from ctdss.disclosure.tables import KEY_COLUMNS
-from ctdss.warehouse import replace_table, session
+from ctdss.load.warehouse import replace_table, session
 
 TARGET = "qa.qa_disclosure_intervals"
 DESCRIPTION = ("One row per masked cell of the published rpt_ tables (written by `ctdss audit` at threshold "

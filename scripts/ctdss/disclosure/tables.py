@@ -13,7 +13,7 @@ import duckdb
 
 from ctdss.disclosure.system import Cell, Equation
 from ctdss.errors import UserError
-from ctdss.warehouse import qi, ql
+from ctdss.load.warehouse import qi, ql
 
 SCHEMA = "reporting"
 PROGRAMS = "marts.dim_program"

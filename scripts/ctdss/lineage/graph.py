@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ctdss.deliver.publish import PUBLISHED_SCHEMAS
 from ctdss.lineage.model import Edge, How, NodeType
 from ctdss.lineage.project import Project
-from ctdss.publish import PUBLISHED_SCHEMAS
 
 COUNT_ROLE = "count"
 ENDS = frozenset({NodeType.PORTAL, NodeType.LOADER, NodeType.CONSTANT, NodeType.SEED})

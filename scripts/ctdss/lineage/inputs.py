@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import ctdss.contract
+import ctdss.load.contract
 import ctdss.registry
-from ctdss.code_digest import project_digest
+from ctdss.build.code_digest import project_digest
 from ctdss.registry import Registry
 
 
 def traced_inputs(manifest: dict, registry: Registry) -> str:
     tracer = sorted(Path(__file__).parent.glob("*.py")) + [Path(ctdss.registry.__file__),
-                                                          Path(ctdss.contract.__file__)]
+                                                          Path(ctdss.load.contract.__file__)]
     extra = (registry.path.read_bytes(), *(path.read_bytes() for path in tracer))
     return project_digest(manifest, extra)

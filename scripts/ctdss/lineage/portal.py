@@ -8,9 +8,9 @@ rules of the lineage step).
 
 from __future__ import annotations
 
-from ctdss.contract import PROVENANCE
 from ctdss.lineage.model import Edge, How, LineageError, NodeType
 from ctdss.lineage.project import Relation
+from ctdss.load.contract import PROVENANCE
 from ctdss.registry import ROLES, Dataset, Registry
 
 PORTAL = "socrata"

@@ -118,7 +118,7 @@ def _seed_columns(path: Path) -> list[str]:
 
 def _source_columns(node: dict, registry: Registry) -> list[str]:
     """A raw table's columns: the kind's roles and the loader's provenance columns, plus any documented one."""
-    from ctdss.contract import PROVENANCE
+    from ctdss.load.contract import PROVENANCE
 
     columns = list(node.get("columns") or {})
     kinds = {kind.name: kind for kind in registry.kinds}

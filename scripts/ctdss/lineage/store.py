@@ -47,7 +47,7 @@ TRACED_FROM = f"{TRACED_FROM_SCHEMA}.{TRACED_FROM_TABLE}"
 
 def traced_from(db: Path) -> str | None:
     """The digest of the inputs the table in `db` was traced from; None without the table or the digest."""
-    from ctdss.warehouse import connect
+    from ctdss.load.warehouse import connect
 
     if not Path(db).exists():
         return None
@@ -64,7 +64,7 @@ def traced_from(db: Path) -> str | None:
 def write_table(db: Path, edges: list[Edge], inputs: str) -> None:
     """Replace the table, and the digest of its `inputs`, in one transaction, so a reader sees the old lineage
     or the new one."""
-    from ctdss.warehouse import connect, replace_table
+    from ctdss.load.warehouse import connect, replace_table
 
     con = connect(Path(db))
     target = f"{SCHEMA}.{TABLE}"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 
+from ctdss.deliver.public_release import FLAGS_TABLE, not_public
 from ctdss.errors import UserError
-from ctdss.public_release import FLAGS_TABLE, not_public
+from ctdss.load.warehouse import ql
 from ctdss.report.series import ChartSpec, Grain, SeriesSource, Subject
-from ctdss.warehouse import ql
 
 Number = int | float
 

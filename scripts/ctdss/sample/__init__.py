@@ -1,6 +1,6 @@
 """The bundled synthetic sample: a snapshot of every dataset of the registry, with invented counts.
 
-`generate(out_dir)` writes the snapshot format read by `ctdss load --snapshot` (see `ctdss.snapshot`) for every
+`generate(out_dir)` writes the snapshot format read by `ctdss load --snapshot` (see `ctdss.load.snapshot`) for every
 dataset of every kind in the registry, each through its kind's generator (`ctdss.sample.kinds`): the portal's own
 shapes (the /api/views/{id}.json metadata with the entry's field names, rows as /resource/{id}.json serves them,
 every value a string), the real 169 town names plus `Unknown` and `Out of State`, realistic DSS program, TOA

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ctdss.engine_compare import MartTable, compare, mart_tables, report
 from ctdss.errors import UserError
-from ctdss.table_readers import DuckDBReader
+from ctdss.spark.engine_compare import MartTable, compare, mart_tables, report
+from ctdss.spark.table_readers import DuckDBReader
 
 TABLE = MartTable("model.ctdss.rpt_x", "reporting", "rpt_x", ("program_code", "calendar_year"))
 ROWS = [

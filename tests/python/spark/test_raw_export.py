@@ -9,8 +9,8 @@ import pytest
 from support.warehouse_fixtures import SAMPLE, land_snapshot
 
 from ctdss.errors import UserError
-from ctdss.raw_export import export_raw
 from ctdss.registry import load_registry
+from ctdss.spark.raw_export import export_raw
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ctdss import spark_server
 from ctdss.errors import UserError
-from ctdss.spark_server import SparkServer
+from ctdss.spark import server as spark_server
+from ctdss.spark.server import SparkServer
 
 
 def test_a_missing_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

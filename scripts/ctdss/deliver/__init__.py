@@ -1,0 +1,1 @@
+"""Delivering the warehouse: the analysts' file, the public release and their exports."""

@@ -1,0 +1,1 @@
+"""Loading: the portal and snapshot sources, landing and the load audit."""

@@ -1,0 +1,1 @@
+"""Onboarding a dataset: discover, inspect, role placement and alias rows."""

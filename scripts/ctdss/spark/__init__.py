@@ -1,0 +1,1 @@
+"""The Spark target: its Thrift server, the raw export and the engine comparison."""
