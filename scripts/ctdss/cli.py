@@ -72,6 +72,17 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    portal = sub.add_parser("portal", help="run a local Socrata portal serving a snapshot, to try onboarding on")
+    portal_actions = portal.add_subparsers(dest="portal_command", required=True)
+    serve = portal_actions.add_parser(
+        "serve", help="serve a snapshot (default: the bundled synthetic sample) as a Socrata portal until interrupted",
+        description="Serve a snapshot directory on 127.0.0.1 the way a Socrata portal does (/api/views, /resource "
+        "with SoQL, /api/catalog/v1), so that discover, inspect, check, extract and load can be tried offline. "
+        "Prints the portal's URL, then serves until interrupted (Ctrl-C).",
+    )
+    serve.add_argument("--snapshot", type=Path, help="the snapshot directory (default: data/sample)")
+    serve.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
+
 
 def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all")
@@ -212,6 +223,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal(args: argparse.Namespace) -> int:
+    from ctdss.onboard.local_portal import serve
+
+    return serve(args.snapshot, args.port)
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ctdss.sample import generate
 
@@ -286,6 +303,7 @@ COMMANDS = {
     "unmapped": cmd_unmapped,
     "discover": cmd_discover,
     "inspect": cmd_inspect,
+    "portal": cmd_portal,
     "build": cmd_build,
     "sample": cmd_sample,
     "publish": cmd_publish,
