@@ -72,6 +72,21 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    check = sub.add_parser(
+        "check", help="check every registered dataset against the portal before a load",
+        description="For each registered dataset: whether the portal serves it (403: private or withdrawn; 404: "
+        "wrong id or removed), whether every registry field is still served and, where one is not, which served "
+        "field takes its place, whether its kind still fits, the spellings of its name-like columns the seeds do "
+        "not map, its rowsUpdatedAt and row count, and whether it would load as it stands. Reads only, unless "
+        "--apply. Exits 1 when a load would fail.",
+    )
+    check.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+    check.add_argument("--dataset", action="extend", nargs="+", metavar="ID", help="only these datasets")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.add_argument("--apply", action="store_true",
+                       help="write the unambiguous field renames into the registry and the alias rows whose target "
+                            "a close spelling names into their seeds, and print the diff; never anything ambiguous")
+
     portal = sub.add_parser("portal", help="run a local Socrata portal serving a snapshot, to try onboarding on")
     portal_actions = portal.add_subparsers(dest="portal_command", required=True)
     serve = portal_actions.add_parser(
@@ -223,6 +238,24 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from ctdss.onboard.check import check_registry
+    from ctdss.onboard.check_apply import apply
+    from ctdss.onboard.check_output import check_json, check_text
+    from ctdss.registry import load_registry
+
+    registry = load_registry()
+    registry.select(args.dataset)  # fail on an unknown id before any request
+    source = _portal_source(args.portal)
+    try:
+        found = check_registry(source, registry, args.dataset)
+    finally:
+        source.close()
+    applied = apply(found) if args.apply else None
+    print(check_json(found, applied) if args.json else check_text(found, applied))
+    return 1 if [c for c in found.datasets if not (applied.loads(c) if applied else c.loads)] else 0
+
+
 def cmd_portal(args: argparse.Namespace) -> int:
     from ctdss.onboard.local_portal import serve
 
@@ -303,6 +336,7 @@ COMMANDS = {
     "unmapped": cmd_unmapped,
     "discover": cmd_discover,
     "inspect": cmd_inspect,
+    "check": cmd_check,
     "portal": cmd_portal,
     "build": cmd_build,
     "sample": cmd_sample,

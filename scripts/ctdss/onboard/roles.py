@@ -103,6 +103,16 @@ def place(columns: list[Column], title: str) -> Placement:
     return placement
 
 
+def contenders(columns: list[Column], role: str) -> list[Column]:
+    """The columns whose name and data type fit `role`, whether or not `place` would place one of them there."""
+    return [c for c in columns if role in _roles_for(c)[0]]
+
+
+def fits_type(role: str, data_type: str) -> bool:
+    """Whether a column of `data_type` can hold `role`, by the same rules that place columns."""
+    return any(r.role == role and data_type in r.types for r in RULES)
+
+
 def _roles_for(column: Column) -> tuple[list[str], str]:
     """The roles a column could hold, and why it holds none or several."""
     if not FIELD_NAME.match(column.field):
