@@ -180,3 +180,21 @@ def test_an_unreachable_portal_is_one_paragraph(project, capsys, monkeypatch):
     assert code == 2
     assert err.startswith("ctdss: `ctdss check` could not reach the Socrata portal") and err.count("\n") <= 6
     assert "no dataset was checked and no file was changed" in flat(err)
+
+
+def test_a_retried_answer_refused_group_and_a_type_that_no_longer_fits_are_each_reported_in_place(
+        emu, project, capsys, monkeypatch):
+    monkeypatch.setattr("ctdss.load.portal.time.sleep", lambda seconds: None)  # the backoff, not what is tested
+    emu.inject("status", path="views", dataset_id=PROGRAMS, status=503)  # retried by the client
+    emu.inject("status", path="resource", dataset_id=RACE, after=1, status=400)  # its first $group, after count(*)
+    meta = emu.metadata(TOA)
+    next(c for c in meta["columns"] if c["fieldName"] == "people_served")["dataTypeName"] = "text"
+    emu.set_metadata(TOA, meta)
+
+    code, out, _ = check(capsys, emu, "--dataset", PROGRAMS, RACE, TOA)
+    assert code == 0, out
+    assert table_row(out, PROGRAMS)[2] == "yes" and table_row(out, PROGRAMS)[-1] == "yes"
+    assert "town (town): distinct values not read: the portal refused the $group query (HTTP 400)" in flat(out)
+    assert "race (race)" not in out  # the race column was still read, and is all mapped
+    assert table_row(out, TOA)[4] == "no"
+    assert "kind: count is read from people_served, served as text, where a count is number." in flat(out)
