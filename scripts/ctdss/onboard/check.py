@@ -58,6 +58,19 @@ class FieldFinding:
     def proposal(self) -> str | None:
         return self.candidates[0] if self.state is FieldState.RENAMED else None
 
+    def sentence(self) -> str:
+        """The finding in the words the report and `--apply` print (a served field has none)."""
+        where = f"{self.role}: {self.field} is not served"
+        if self.state is FieldState.RENAMED:
+            return f"{where}; {self.proposal} takes its place (a rename --apply writes)."
+        if self.state is FieldState.GONE:
+            return f"{where}; no served field fits the role."
+        if len(self.candidates) > 1:
+            return (f"{where}; {' and '.join(self.candidates)} could each take its place, so none is proposed: "
+                    f"pick one in the registry.")
+        return (f"{where}; {self.candidates[0]} could take its place, but its name fits another role too, so it "
+                f"is not proposed: map it in the registry if it is the {self.role}.")
+
 
 @dataclass(frozen=True)
 class NameFinding:
@@ -184,7 +197,8 @@ def _field_finding(ds: Dataset, role: str, name: str, columns: list[Column], tit
     placed = place(free, title).placed.get(role)
     if len(fitting) == 1 and placed is not None and placed.field == fitting[0]:
         return FieldFinding(role, name, FieldState.RENAMED, fitting)
-    return FieldFinding(role, name, FieldState.AMBIGUOUS if len(fitting) > 1 else FieldState.GONE, fitting)
+    # Several columns fit, or the one that fits is not placed there (its name fits another role too).
+    return FieldFinding(role, name, FieldState.AMBIGUOUS if fitting else FieldState.GONE, fitting)
 
 
 def _kind_problems(ds: Dataset, required: tuple[str, ...], fields: dict[str, str], columns: list[Column]) -> list[str]:

@@ -67,13 +67,8 @@ def _rename_in_registry(found: Check, applied: Applied) -> None:
         ds_id = check.dataset.id
         if check.problem:
             applied.left.append(f"{ds_id}: {check.problem}")
-        for finding in check.fields:
-            if finding.state is FieldState.AMBIGUOUS:
-                applied.left.append(f"{ds_id}: the field {finding.field} (role {finding.role}) is not served, and "
-                                    f"{' and '.join(finding.candidates)} could each take its place: pick one.")
-            elif finding.state is FieldState.GONE:
-                applied.left.append(f"{ds_id}: the field {finding.field} (role {finding.role}) is not served, and "
-                                    f"no served field fits the role.")
+        applied.left += [f"{ds_id}: {f.sentence()}" for f in check.fields
+                         if f.state in (FieldState.AMBIGUOUS, FieldState.GONE)]
         renames = check.renames()
         if not renames:
             continue

@@ -52,14 +52,7 @@ def _row(check: DatasetCheck, applied: bool) -> tuple[str, ...]:
 def _details(check: DatasetCheck) -> list[str]:
     lines = _wrap(check.problem) if check.problem else []
     for finding in check.fields:
-        where = f"{finding.role}: {finding.field} is not served"
-        if finding.state is FieldState.RENAMED:
-            lines += _wrap(f"{where}; {finding.proposal} takes its place (a rename --apply writes).")
-        elif finding.state is FieldState.AMBIGUOUS:
-            lines += _wrap(f"{where}; {' and '.join(finding.candidates)} could each take its place, so none is "
-                           "proposed: pick one in the registry.")
-        elif finding.state is FieldState.GONE:
-            lines += _wrap(f"{where}; no served field fits the role.")
+        lines += _wrap(finding.sentence()) if finding.state is not FieldState.SERVED else []
     lines += _wrap("kind: " + "; ".join(check.kind_problems) + ".") if check.kind_problems else []
     for names in check.names:
         lines += _name_lines(names)

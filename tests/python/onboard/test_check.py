@@ -198,3 +198,18 @@ def test_a_retried_answer_refused_group_and_a_type_that_no_longer_fits_are_each_
     assert "race (race)" not in out  # the race column was still read, and is all mapped
     assert table_row(out, TOA)[4] == "no"
     assert "kind: count is read from people_served, served as text, where a count is number." in flat(out)
+
+
+def test_a_field_gone_with_nothing_to_take_its_place_fails_the_kind_and_is_left_to_the_user(emu, project, capsys):
+    meta = emu.metadata(RACE)
+    meta["columns"] = [c for c in meta["columns"] if c["fieldName"] != "race"]
+    emu.set_metadata(RACE, meta)
+    emu.set_rows(RACE, [{k: v for k, v in row.items() if k != "race"} for row in emu.rows(RACE)])
+
+    code, out, _ = check(capsys, emu, "--dataset", RACE, "--apply")
+    assert code == 1
+    assert table_row(out, RACE)[3:5] == ["1 gone", "no"] and table_row(out, RACE)[-1] == "no"
+    text = flat(out)
+    assert "race: race is not served; no served field fits the role." in text
+    assert "kind: the required role race has no served field." in text
+    assert f"- {RACE}: race: race is not served; no served field fits the role." in text
