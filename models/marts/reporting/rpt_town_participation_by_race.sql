@@ -43,15 +43,11 @@ final as (
 
         -- numerics
         cast(races.sort_order as {{ dbt.type_int() }}) as race_sort_order,
-        cast(
-            {{ mask_if_suppressed('suppression_result.point_value') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.lower_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_lower,
-        cast(
-            {{ mask_if_suppressed('suppression_result.upper_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_upper,
+        {{ masked_bounds(
+            'suppression_result.point_value',
+            'suppression_result.lower_bound',
+            'suppression_result.upper_bound',
+        ) }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -11,7 +11,7 @@ one and renames it into place (an atomic replace on POSIX), so:
 - a fresh reader sees either the old file or the new one, never a half-written one;
 - a failed publish leaves the old file as it was.
 
-`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) writes again only the
+`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make update`) writes again only the
 exports of the tables whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build`
 keeps) differs from the one they were published with: the exports of the tables kept are hard links to the
 previous exports. The file itself is then written from a byte copy of the previous published file, in which
@@ -210,7 +210,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
             tables = _tables(con)
             if not tables:
                 raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
-                                f"`make build` to build them, then publish.")
+                                f"`make update` to build them, then publish.")
             record = _usable_record(published_db, exports_dir) if built is not None else None
             reuse = _reusable(record, built, tables) if built is not None else set()
             counts, synthetic, whole_bytes, years = _write(con, temp, published_db, tables, record, reuse)

@@ -14,37 +14,20 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ctdss.errors import UserError
 from ctdss.load.contract import Contract, Stamp, check_contract, vintage
 from ctdss.load.landing import Pull, land_dataset, no_rows, refresh_label, window_start
+from ctdss.load.outcome import Outcome
 from ctdss.load.progress import NoProgress, ProgressSink
 from ctdss.load.sources import AlreadyLanded, Source
 from ctdss.load.warehouse import AuditEntry, Status, ensure_schema, last_loaded, ql, session, utcnow, write_audit
 from ctdss.registry import Dataset, RefreshMode, Registry
 
 UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its vintage is the one last loaded
-
-
-@dataclass
-class Outcome:
-    dataset: Dataset
-    status: Status
-    rows_landed: int = 0
-    rows_kept: int = 0
-    seconds: float = 0.0
-    refresh: str = ""
-    vintage: str = ""  # the metadata timestamp that decided whether the dataset changed, "" if it has none
-    extras: list[str] = field(default_factory=list)
-    error: str | None = None
-    unreachable: bool = False
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows_landed / self.seconds if self.seconds > 0 else 0.0
 
 
 def _already_landed(datasets: list[Dataset], db_path: Path, lock_timeout: float | None, force: bool) -> AlreadyLanded:

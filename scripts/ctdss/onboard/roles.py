@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 
 from ctdss.registry import FIELD_NAME, ROLES, Registry
 
-ROLE_ORDER = (
-    "town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity", "year", "month", "count",
-)
 NAME_ROLES = ("town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity")
 TEXT_TYPES = frozenset({"text"})
 
@@ -87,7 +84,7 @@ def place(columns: list[Column], title: str) -> Placement:
             candidates.setdefault(roles[0], []).append(column)
         else:
             placement.unplaced.append((column, why))
-    for role in ROLE_ORDER:
+    for role in ROLES:
         found = candidates.get(role, [])
         if len(found) == 1:
             placement.placed[role] = found[0]
@@ -140,15 +137,12 @@ def choose_kind(placement: Placement, registry: Registry) -> KindChoice:
         others = [k.name for k in fits if k is not best]
         note = f"also fits: {', '.join(others)}" if others else ""
         return KindChoice(best.name, best.required_roles, existing=True, note=note)
-    required = tuple(r for r in ROLE_ORDER if r in roles)
+    required = tuple(r for r in ROLES if r in roles)
     if "count" not in roles:
         return KindChoice(_kind_name(required), required, existing=False,
                           note="no column was placed as the count, and every kind needs one: map it in `fields`")
-    unknown = [r for r in required if r not in ROLES]
-    note = (f"the registry does not know the role(s) {', '.join(unknown)} yet: add them to ROLES in "
-            f"scripts/ctdss/registry.py and a staging model for the new kind") if unknown else \
-        "a new kind needs its staging model under models/staging/socrata/"
-    return KindChoice(_kind_name(required), required, existing=False, note=note)
+    return KindChoice(_kind_name(required), required, existing=False,
+                      note="a new kind needs its staging model under models/staging/socrata/")
 
 
 def _kind_name(required: tuple[str, ...]) -> str:

@@ -93,7 +93,7 @@ def connect(public_db: Path) -> duckdb.DuckDBPyConnection:
     """The public release, opened read-only; any other file (the analysts', say) is refused."""
     if not Path(public_db).exists():
         raise UserError(f"The public release {public_db} does not exist. Run `make demo` (offline) or "
-                        f"`make build`, which end by publishing it, then `make report`.")
+                        f"`make update`, which end by publishing it, then `make report`.")
     try:
         con = duckdb.connect(str(public_db), read_only=True)
     except duckdb.Error as exc:

@@ -119,7 +119,7 @@ def test_the_failing_tests_name_the_offending_values(bad):
 
 
 def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(bad, capsys):
-    """What `make build` and `make demo` print after `dbt build` fails on an unmapped town or program."""
+    """What `make update` and `make demo` print after `dbt build` fails on an unmapped town or program."""
     warehouse, _ = bad
     assert cli.main(["unmapped", "--target-path", str(warehouse.target), "--db", str(warehouse.db)]) == 0
     printed = capsys.readouterr().err
@@ -131,7 +131,7 @@ def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(
     assert "seeds/town_aliases.csv" in paragraph and "seeds/program_aliases.csv" in paragraph
 
 
-@pytest.mark.parametrize(("target", "build"), [("dbt-build", "ctdss build --full"), ("dbt-refresh", "ctdss build")])
+@pytest.mark.parametrize(("target", "build"), [("models", "ctdss build --full"), ("models-changed", "ctdss build")])
 def test_make_runs_the_explanation_when_dbt_build_fails(target: str, build: str):
     recipe = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
     assert f".venv/bin/{build} || {{ .venv/bin/ctdss unmapped; exit 1; }}" in recipe.stdout

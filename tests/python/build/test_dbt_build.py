@@ -26,9 +26,11 @@ from support.warehouse_fixtures import (
     run_dbt,
 )
 
+from ctdss.build.runner import project_vars
+
 pytestmark = pytest.mark.slow
 
-THRESHOLD = 5  # dbt_project.yml var suppression_threshold
+THRESHOLD = project_vars()["suppression_threshold"]
 MONTHLY_ID = "sx77-vjbh"
 
 FACTS = [

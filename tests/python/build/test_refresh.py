@@ -1,4 +1,4 @@
-"""`make refresh`: land what changed, build only what it changed, publish; and the same warehouse as a rebuild.
+"""`make update`: land what changed, build only what it changed, publish; and the same warehouse as a rebuild.
 
 The end-to-end test starts from the session's warehouse (the bundled sample, built by `ctdss build` with its
 state), lands the next publication of both monthly datasets (a new month, and the two months before it revised,

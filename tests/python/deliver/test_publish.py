@@ -18,6 +18,7 @@ from support.warehouse_fixtures import (
     copy_warehouse,
     dbt_env,
     downstream_of,
+    query,
     rows_unlike_the_export,
     run_dbt,
 )
@@ -189,6 +190,9 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
     publishing.publish(db, pub, exports)
 
     reader = duckdb.connect(str(pub), read_only=True)  # a BI tool holding the file open
+    # A reader that holds the file itself: the publish must put a new file in its place (a rename), not write
+    # over the bytes the reader is reading, or this reader would find half of one file and half of the other.
+    held, inode, before = pub.open("rb"), pub.stat().st_ino, digest(pub)
     try:
         old = reader.execute(total).fetchone()[0]
         env = dbt_env(db)
@@ -207,8 +211,14 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
                 result = subprocess.run(step, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert reader.execute(total).fetchone()[0] == old  # the open reader still sees the old data
+        assert pub.stat().st_ino != inode  # a new file took the name
+        kept = tmp_path / "kept.duckdb"
+        kept.write_bytes(held.read())  # what the held file gives, read only now that the publish is over
+        assert digest(kept) == before
+        assert query(kept, total) == [(old,)]
     finally:
         reader.close()
+        held.close()
     fresh = duckdb.connect(str(pub), read_only=True)
     new = fresh.execute(total).fetchone()[0]
     fresh.close()
