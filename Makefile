@@ -19,7 +19,7 @@ LOAD_ARGS ?=
 # Fragments for the delivery (publish, docs, report) and benchmark targets.
 -include mk/*.mk
 
-.PHONY: help setup sample load load-sample demo build refresh dbt-build dbt-refresh test pytest lint docs publish \
+.PHONY: help setup models sample load load-sample demo build refresh dbt-build dbt-refresh test pytest lint docs publish \
 	report bench clean
 
 help: ## List the targets
@@ -31,6 +31,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
+
+models: setup ## Regenerate the dbt models and checks every dataset kind shares from the registry
+	$(BIN)/ctdss models
 
 sample: setup ## Regenerate the bundled synthetic sample snapshot in data/sample (deterministic)
 	$(BIN)/ctdss sample --out $(SAMPLE)

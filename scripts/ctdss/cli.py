@@ -78,6 +78,9 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
     build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
 
+    models = sub.add_parser("models", help="write the dbt models and checks every dataset kind shares (the registry's)")
+    models.add_argument("--check", action="store_true", help="write nothing; fail if a generated file is out of date")
+
     publish = sub.add_parser("publish", help="publish the analysts' file (marts and reports) and the public release "
                                              "(suppressed reports only), read-only files BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
@@ -227,6 +230,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from ctdss.build import models
+
+    changed = (models.differences if args.check else models.write)(config.PROJECT_ROOT)
+    for path in changed:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        raise UserError(f"{len(changed)} generated file(s) differ from what the registry gives (listed above). Run "
+                        f"`make models` and commit the result, rather than editing a generated file by hand.")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from ctdss.build.runner import read_relations
     from ctdss.deliver import public_release, publish
@@ -287,6 +302,7 @@ COMMANDS = {
     "discover": cmd_discover,
     "inspect": cmd_inspect,
     "build": cmd_build,
+    "models": cmd_models,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,
