@@ -45,6 +45,19 @@ SHOWN_CELLS = {
                      "race_name", "cast(calendar_year as varchar)", "is_suppressed", "true"),
 }
 
+# The released rpt_ tables the site does not draw, and why.
+NOT_SHOWN = {
+    "reporting.rpt_town_participation_by_region": "county and planning-region totals, released for BI tools",
+}
+
+
+def test_every_rpt_table_of_the_public_release_is_checked_on_the_site_or_said_not_to_be_shown(report_site):
+    """A new rpt_ table cannot be published without SHOWN_CELLS saying where the site shows its cells, or
+    NOT_SHOWN why it does not."""
+    released = {f"reporting.{t}" for (t,) in query(
+        report_site.public, "select table_name from information_schema.tables where table_schema = 'reporting'")}
+    assert released == {cells[0] for cells in SHOWN_CELLS.values()} | set(NOT_SHOWN)
+
 
 def _pages(root):
     return sorted(root.rglob("*.html"))
