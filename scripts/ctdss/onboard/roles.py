@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ctdss.build.models import NEW_KIND_NEEDS
 from ctdss.registry import FIELD_NAME, ROLES, Registry
 
 ROLE_ORDER = (
@@ -135,9 +136,9 @@ def choose_kind(placement: Placement, registry: Registry) -> KindChoice:
         return KindChoice(_kind_name(required), required, existing=False,
                           note="no column was placed as the count, and every kind needs one: map it in `fields`")
     unknown = [r for r in required if r not in ROLES]
+    needs = "a new kind needs " + "; ".join(f"({n}) {item}" for n, item in enumerate(NEW_KIND_NEEDS, start=1))
     note = (f"the registry does not know the role(s) {', '.join(unknown)} yet: add them to ROLES in "
-            f"scripts/ctdss/registry.py and a staging model for the new kind") if unknown else \
-        "a new kind needs its staging model under models/staging/socrata/"
+            f"scripts/ctdss/registry.py. Then {needs}") if unknown else needs
     return KindChoice(_kind_name(required), required, existing=False, note=note)
 
 
