@@ -34,6 +34,25 @@ def _import(seed: str) -> Cte:
     return Cte(seed, f"select * from {{{{ ref('{seed}') }}}}")
 
 
+@dataclass(frozen=True)
+class MapDocs:
+    """What the staging model's YAML says of a map: a phrase of the model's description, the columns the map
+    adds that carry a test (their other columns take their doc block by name), the columns of the cell it
+    adds to the grain with a short name for the test's name, and the test that names the spellings no seed maps."""
+
+    phrase: str
+    grain: list[tuple[str, str]]
+    mapped: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(key column, the column as published, the unmapped key, the seed file) of each `names_are_mapped` test."""
+    not_null: list[str] = field(default_factory=list)
+    doc_names: dict[str, str] = field(default_factory=dict)
+    """column -> doc block, where the block is not named after the column."""
+
+
+def _words(role: str) -> str:
+    return role.replace("_", " ")
+
+
 def _published_and_alias_key(role: str) -> list[str]:
     """The name as published, and folded (case, spacing, punctuation) into the key its alias seed is keyed on."""
     return [f"{role} as {role}_as_published", f"{{{{ normalize_name('{role}') }}}} as {role}_alias_key"]
@@ -53,6 +72,7 @@ class NameMap(Protocol):
     def string_columns(self) -> list[str]: ...
     def bounded(self) -> dict[str, str]: ...
     def category(self) -> str | None: ...
+    def docs(self) -> MapDocs: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,11 @@ class AliasMap:
     def category(self) -> str | None:
         return None if self.role == "town" else self.role
 
+    def docs(self) -> MapDocs:
+        key = f"{self.role}_key"
+        return MapDocs(f"the {_words(self.role)} mapped to its key through the seed `{self.seed}`", [(key, self.role)],
+                       [(key, f"{self.role}_as_published", "__unmapped__", f"seeds/{self.seed}.csv")])
+
 
 @dataclass(frozen=True)
 class ProgramAliasMap:
@@ -129,6 +154,11 @@ class ProgramAliasMap:
 
     def category(self) -> str | None:
         return None
+
+    def docs(self) -> MapDocs:
+        return MapDocs(f"the {_words(self.role)} mapped to its catalogue program through the seed `program_aliases`",
+                       [("program_code", "program")],
+                       [("program_code", f"{self.role}_as_published", UNMAPPED_PROGRAM, "seeds/program_aliases.csv")])
 
 
 @dataclass(frozen=True)
@@ -178,6 +208,15 @@ class AssistanceCodeMap:
 
     def category(self) -> str | None:
         return None
+
+    def docs(self) -> MapDocs:
+        return MapDocs(
+            "the TOA code rolled up to its catalogue program through the seed `assistance_types` (a code the seed "
+            "does not know keeps its row under `__UNMAPPED__`, quarantined as `unmapped_assistance_type`)",
+            [("assistance_type_code", "code")],
+            [("program_code", "assistance_type_as_published", UNMAPPED_PROGRAM, "seeds/assistance_types.csv")],
+            doc_names={"medical_benefit_plan": "toa_medical_benefit_plan"},
+        )
 
 
 @dataclass(frozen=True)
@@ -232,6 +271,10 @@ class PlanCatalogueMap:
 
     def category(self) -> str | None:
         return None
+
+    def docs(self) -> MapDocs:
+        return MapDocs("the plan spelt as in the program catalogue", [("medical_benefit_plan", "plan")],
+                       not_null=["medical_benefit_plan"])
 
 
 # The maps a kind's `config.meta.names` may name, by the name it uses.

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from support.warehouse_fixtures import REPO
 
 from ctdss.build import models
@@ -32,8 +33,8 @@ def _registry_with(kind: Kind):
 
 
 def _project_copy(tmp_path: Path) -> Path:
-    """The folders the generator writes, copied with the registry, so that a test may change them."""
-    for folder in (models.STAGING, models.PARTICIPATION, models.SINGULAR_TESTS):
+    """The folders the generator reads and writes (the registry, the docs blocks), so that a test may change them."""
+    for folder in ("models", models.SINGULAR_TESTS):
         shutil.copytree(REPO / folder, tmp_path / folder)
     return tmp_path
 
@@ -54,7 +55,7 @@ def test_a_hand_edit_to_a_generated_model_is_found_and_undone(tmp_path):
 
 
 def test_a_new_kind_gets_its_models_its_union_branch_and_its_checks():
-    files = models.generated(_registry_with(ETHNICITY))
+    files = models.generated(_registry_with(ETHNICITY), models.doc_blocks(REPO))
     staging = files[models.STAGING / "stg_socrata__town_ethnicity_annual.sql"]
     bounded = files[models.PARTICIPATION / "int_town_ethnicity_annual_bounded.sql"]
 
@@ -75,6 +76,24 @@ def test_a_new_kind_gets_its_models_its_union_branch_and_its_checks():
         models.SINGULAR_TESTS / "assert_every_row_reaches_a_fact_or_the_quarantine.sql"]
 
 
+def test_a_new_kind_s_staging_model_is_documented_and_its_names_are_checked_against_its_seed():
+    documented = yaml.safe_load(models.generated(_registry_with(ETHNICITY), models.doc_blocks(REPO))[
+        models.STAGING / "_socrata__models.yml"])
+    entry = next(m for m in documented["models"] if m["name"] == "stg_socrata__town_ethnicity_annual")
+    columns = {c["name"]: c for c in entry["columns"]}
+    assert list(columns)[:5] == ["source_row_id", "source_dataset_id", "load_id", "town_key", "ethnicity_key"]
+    # No docs block describes an ethnicity yet: the column says what it is rather than naming a missing block.
+    assert columns["ethnicity_key"]["description"] == "The ethnicity's key, from the seed `ethnicity_aliases`."
+    assert columns["town_key"]["description"] == '{{ doc("town_key") }}'
+    [check] = [t["names_are_mapped"] for t in columns["ethnicity_key"]["data_tests"] if isinstance(t, dict)]
+    assert check["name"] == "stg_socrata__town_ethnicity_annual_ethnicity_names_are_mapped"
+    assert check["arguments"] == {"raw_column": "ethnicity_as_published", "unmapped_key": "__unmapped__"}
+    assert check["config"]["meta"] == {"seed": "seeds/ethnicity_aliases.csv"}
+    grain = entry["data_tests"][1]["unique_combination"]
+    assert grain["arguments"]["combination_of_columns"] == ["source_dataset_id", "town_key", "ethnicity_key",
+                                                            "calendar_year"]
+
+
 def test_the_files_of_a_kind_no_longer_registered_are_removed(tmp_path):
     project = _project_copy(tmp_path)
     models.write(project, _registry_with(ETHNICITY))
@@ -90,7 +109,7 @@ def test_the_files_of_a_kind_no_longer_registered_are_removed(tmp_path):
 def test_a_kind_naming_an_unknown_map_is_refused_naming_the_kind_and_role():
     odd = replace(ETHNICITY, names={"ethnicity": "ethnicity_codes"})
     with pytest.raises(UserError, match=r"`town_ethnicity_annual`.*`ethnicity_codes`.*`ethnicity`"):
-        models.generated(_registry_with(odd))
+        models.generated(_registry_with(odd), set())
 
 
 @pytest.mark.parametrize(("series", "fact"), [
