@@ -76,9 +76,9 @@ def test_a_new_kind_gets_its_models_its_union_branch_and_its_checks():
         models.SINGULAR_TESTS / "assert_every_row_reaches_a_fact_or_the_quarantine.sql"]
 
 
-def test_a_new_kind_s_staging_model_is_documented_and_its_names_are_checked_against_its_seed():
-    documented = yaml.safe_load(models.generated(_registry_with(ETHNICITY), models.doc_blocks(REPO))[
-        models.STAGING / "_socrata__models.yml"])
+def test_a_new_kind_s_models_are_documented_and_its_names_are_checked_against_its_seed():
+    files = models.generated(_registry_with(ETHNICITY), models.doc_blocks(REPO))
+    documented = yaml.safe_load(files[models.STAGING / "_socrata__models.yml"])
     entry = next(m for m in documented["models"] if m["name"] == "stg_socrata__town_ethnicity_annual")
     columns = {c["name"]: c for c in entry["columns"]}
     assert list(columns)[:5] == ["source_row_id", "source_dataset_id", "load_id", "town_key", "ethnicity_key"]
@@ -89,6 +89,10 @@ def test_a_new_kind_s_staging_model_is_documented_and_its_names_are_checked_agai
     assert check["name"] == "stg_socrata__town_ethnicity_annual_ethnicity_names_are_mapped"
     assert check["arguments"] == {"raw_column": "ethnicity_as_published", "unmapped_key": "__unmapped__"}
     assert check["config"]["meta"] == {"seed": "seeds/ethnicity_aliases.csv"}
+    participation = yaml.safe_load(files[models.PARTICIPATION / "_participation__kinds.yml"])
+    bounded = {m["name"]: m for m in participation["models"]}
+    for name in ("int_town_ethnicity_annual_bounded", "int_town_race_annual_bounded", "int_participation_bounded"):
+        assert {"ethnicity_key", "ethnicity_as_published", "race_key"} <= {c["name"] for c in bounded[name]["columns"]}
     grain = entry["data_tests"][1]["unique_combination"]
     assert grain["arguments"]["combination_of_columns"] == ["source_dataset_id", "town_key", "ethnicity_key",
                                                             "calendar_year"]
