@@ -318,6 +318,8 @@ def test_the_templates_and_assets_ship_in_the_wheel(tmp_path):
     templates = {f"ctdss/report/templates/{p.name}" for p in (REPO / "scripts/ctdss/report/templates").iterdir()}
     static = {f"ctdss/report/static/{p.name}" for p in (REPO / "scripts/ctdss/report/static").iterdir()}
     assert templates and static and templates | static <= names
+    models = {f"ctdss/build/templates/{p.name}" for p in (REPO / "scripts/ctdss/build/templates").iterdir()}
+    assert models and models <= names  # `ctdss models` writes the kinds' dbt files from them
 
 
 def _shown(path) -> dict[tuple[str, str], tuple[str, str, str]]:
