@@ -64,8 +64,9 @@ build: refresh ## Set up, build and publish the warehouse from the live portal (
 # sqlfluff renders models with dbt, which opens a DuckDB file: lint against a scratch one, never the warehouse.
 LINT_DB := target/lint/lint.duckdb
 
-lint: setup ## ruff over Python, sqlfluff over models, macros and tests
+lint: setup ## ruff over Python, sqlfluff over models, macros and tests; the generated models up to date
 	$(BIN)/ruff check scripts tests bench
+	$(BIN)/ctdss models --check
 	@mkdir -p $(dir $(LINT_DB))
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 
