@@ -19,7 +19,7 @@ LOAD_ARGS ?=
 # Fragments for the delivery (publish, docs, report) and benchmark targets.
 -include mk/*.mk
 
-.PHONY: help setup sample load load-sample demo update models models-changed build refresh dbt-build dbt-refresh \
+.PHONY: help setup generate sample load load-sample demo update models models-changed build refresh dbt-build dbt-refresh \
 	test pytest lint docs publish \
 	report bench clean
 
@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
+
+generate: setup ## Regenerate the dbt models and checks every dataset kind shares from the registry
+	$(BIN)/ctdss generate
 
 sample: setup ## Regenerate the bundled synthetic sample snapshot in data/sample (deterministic)
 	$(BIN)/ctdss sample --out $(SAMPLE)
@@ -72,6 +75,7 @@ INCREMENTAL_MODELS = $(shell grep -rl 'is_incremental()' models)
 
 lint: setup ## ruff over Python, sqlfluff over models, macros and tests (incremental models in both branches)
 	$(BIN)/ruff check scripts tests bench
+	$(BIN)/ctdss generate --check
 	@mkdir -p $(dir $(LINT_DB))
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models macros tests/dbt snapshots
 	CTDSS_DB=$(LINT_DB) $(BIN)/sqlfluff lint --config .sqlfluff-incremental $(INCREMENTAL_MODELS)

@@ -104,6 +104,10 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
     build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
 
+    generate = sub.add_parser("generate",
+                              help="write the dbt models and checks every dataset kind shares (the registry's)")
+    generate.add_argument("--check", action="store_true", help="write nothing; fail if a generated file is out of date")
+
     publish = sub.add_parser("publish", help="publish the analysts' file (marts and reports) and the public release "
                                              "(suppressed reports only), read-only files BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
@@ -277,6 +281,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ctdss.build import models
+
+    changed = (models.differences if args.check else models.write)(config.PROJECT_ROOT)
+    for path in changed:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        raise UserError(f"{len(changed)} generated file(s) differ from what the registry gives (listed above). Run "
+                        f"`make generate` and commit the result, rather than editing a generated file by hand.")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from ctdss.build.runner import read_relations
     from ctdss.deliver import public_release, publish
@@ -339,6 +355,7 @@ COMMANDS = {
     "check": cmd_check,
     "portal": cmd_portal,
     "build": cmd_build,
+    "generate": cmd_generate,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ctdss.build.models import NEW_KIND_NEEDS
 from ctdss.registry import FIELD_NAME, ROLES, Registry
 
 NAME_ROLES = ("town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity")
@@ -141,8 +142,8 @@ def choose_kind(placement: Placement, registry: Registry) -> KindChoice:
     if "count" not in roles:
         return KindChoice(_kind_name(required), required, existing=False,
                           note="no column was placed as the count, and every kind needs one: map it in `fields`")
-    return KindChoice(_kind_name(required), required, existing=False,
-                      note="a new kind needs its staging model under models/staging/socrata/")
+    needs = "a new kind needs " + "; ".join(f"({n}) {item}" for n, item in enumerate(NEW_KIND_NEEDS, start=1))
+    return KindChoice(_kind_name(required), required, existing=False, note=needs)
 
 
 def _kind_name(required: tuple[str, ...]) -> str:

@@ -172,9 +172,15 @@ def programs(con: duckdb.DuckDBPyConnection) -> list[Program]:
         "order by program_family, program_name").fetchall()]
 
 
-# The town facts behind the town pages' charts, by the grain of their periods.
-TOWN_FACTS = {Grain.YEAR: ("fct_town_program_participation_annual", "fct_town_race_participation_annual"),
-              Grain.MONTH: ("fct_town_program_participation_monthly",)}
+def town_facts(con: duckdb.DuckDBPyConnection) -> dict[Grain, tuple[str, ...]]:
+    """The town facts behind the town pages' charts, by the grain of their periods: those whose methodology flags
+    the release carries for towns (a statewide fact's flags have no town), so that a fact released is marked."""
+    found: dict[Grain, list[str]] = defaultdict(list)
+    for fact, monthly in con.execute(
+            f"select fact_table, bool_or(month_start_date is not null) from marts.{FLAGS_TABLE} "
+            f"where town_key is not null group by 1 order by 1").fetchall():
+        found[Grain.MONTH if monthly else Grain.YEAR].append(fact)
+    return {grain: tuple(facts) for grain, facts in found.items()}
 _PERIOD = {Grain.MONTH: "month_start_date", Grain.YEAR: "calendar_year"}
 
 
@@ -206,7 +212,7 @@ def program_breaks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Break]]:
 def town_breaks(con: duckdb.DuckDBPyConnection, subject: str = "town_key") -> dict[Grain, dict[str, list[Break]]]:
     """The methodology events that touch each town's counts, by grain, from the town facts its charts show
     (with `subject` "''", those touching any town's)."""
-    return {grain: _breaks(con, facts, grain, subject) for grain, facts in TOWN_FACTS.items()}
+    return {grain: _breaks(con, facts, grain, subject) for grain, facts in town_facts(con).items()}
 
 
 def town_ranks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Rank]]:

@@ -26,6 +26,7 @@ from support.warehouse_fixtures import (
 from ctdss.deliver import exports as exporting
 from ctdss.deliver import publish as publishing
 from ctdss.errors import UserError
+from ctdss.registry import load_registry
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,7 @@ def test_column_descriptions_travel_to_the_published_file(published):
 
 # Every registered dataset whose rows reach a published fact. In the sample, the CY 2021 township counts
 # (gjf6-ig4b) are republished in the newer multi-year town dataset (5z8s-84ru), whose rows the town series takes.
-BEHIND_THE_FACTS = {"chu7-5rrv", "sx77-vjbh", "g7bd-zbqw", "5z8s-84ru", "44qf-qawh", "re8x-m8yr"}
+BEHIND_THE_FACTS = {ds.id for ds in load_registry().datasets()} - {"gjf6-ig4b"}
 
 
 def test_the_publication_table_names_the_vintages_and_the_synthetic_flag(published):

@@ -46,6 +46,19 @@ SHOWN_CELLS = {
                      "race_name", "cast(calendar_year as varchar)", "is_suppressed", "true"),
 }
 
+# The released rpt_ tables the site does not draw, and why.
+NOT_SHOWN = {
+    "reporting.rpt_town_participation_by_region": "county and planning-region totals, released for BI tools",
+}
+
+
+def test_every_rpt_table_of_the_public_release_is_checked_on_the_site_or_said_not_to_be_shown(report_site):
+    """A new rpt_ table cannot be published without SHOWN_CELLS saying where the site shows its cells, or
+    NOT_SHOWN why it does not."""
+    released = {f"reporting.{t}" for (t,) in query(
+        report_site.public, "select table_name from information_schema.tables where table_schema = 'reporting'")}
+    assert released == {cells[0] for cells in SHOWN_CELLS.values()} | set(NOT_SHOWN)
+
 
 def _pages(root):
     return sorted(root.rglob("*.html"))
@@ -307,6 +320,8 @@ def test_the_templates_and_assets_ship_in_the_wheel(tmp_path):
     templates = {f"ctdss/report/templates/{p.name}" for p in (REPO / "scripts/ctdss/report/templates").iterdir()}
     static = {f"ctdss/report/static/{p.name}" for p in (REPO / "scripts/ctdss/report/static").iterdir()}
     assert templates and static and templates | static <= names
+    models = {f"ctdss/build/templates/{p.name}" for p in (REPO / "scripts/ctdss/build/templates").iterdir()}
+    assert models and models <= names  # `ctdss generate` writes the kinds' dbt files from them
 
 
 def _shown(path) -> dict[tuple[str, str], tuple[str, str, str]]:
