@@ -11,8 +11,9 @@ the agency. `release()` writes, from the analysts' file just published (so both 
 - the Parquet and CSV exports of the `rpt_` tables, with the manifest of source vintages.
 
 The report site (`ctdss report`) is written from this file only. Both are written whole each time, atomically as
-the analysts' file is (a new file the published path is pointed at, a new exports folder swapped in): on the synthetic sample
-that takes under a second, so the refresh path's reuse of unchanged tables is kept for the analysts' file only.
+the analysts' file is (a new file the published path is pointed at, a new exports folder swapped in): on the
+synthetic sample that takes under a second, so the refresh path's reuse of unchanged tables is kept for the
+analysts' file only.
 """
 
 from __future__ import annotations
