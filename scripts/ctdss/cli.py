@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 import textwrap
 from pathlib import Path
 
 from ctdss import config
+from ctdss.cli_parser import CommandParser
 from ctdss.errors import UserError
 from ctdss.spark import cli as spark_cli
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="ctdss", description="Load Connecticut DSS participation datasets from Socrata into DuckDB."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('ctdss')}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_loading_parsers(sub)
     _add_onboarding_parsers(sub)
@@ -100,7 +103,9 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
-    build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all")
+    build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all",
+                           description="Run `dbt build` on what changed since the last successful build (code, "
+                           "seeds or landed data), or on everything when there is no usable record of one.")
     build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
     build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
 
@@ -203,12 +208,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_unmapped(args: argparse.Namespace) -> int:
-    from ctdss.build.failures import explain, unmapped
+    from ctdss.build.failures import all_mapped, explain, unmapped
 
     target = args.target_path or config.dbt_target_path()
     message = explain(unmapped(target, args.db or config.warehouse_path()))
     if message:
         _print_error(message)
+    else:
+        print(all_mapped(target))
     return 0
 
 

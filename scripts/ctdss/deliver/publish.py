@@ -3,11 +3,12 @@
 The analysts' file carries the facts' unsuppressed counts and bounds and stays inside the agency; the public
 release (public_release) is written from it with the suppressed reports only.
 
-dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file next to the old
-one and renames it into place (an atomic replace on POSIX), so:
+dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file in a folder of
+its own and points the published path, a symbolic link, at it in one rename (`folders.published_file`), so:
 
 - a reader holding the published file open keeps reading the old file, unchanged, and never blocks a rebuild,
   because nothing ever opens the published file for writing;
+- a new connection sees the new file, even in a process that still holds a connection to the old one;
 - a fresh reader sees either the old file or the new one, never a half-written one;
 - a failed publish leaves the old file as it was.
 
@@ -43,7 +44,7 @@ from ctdss.config import state_dir
 from ctdss.deliver import publish_months as months
 from ctdss.deliver.exports import write_exports
 from ctdss.errors import UserError
-from ctdss.folders import replaced_file
+from ctdss.folders import published_file
 from ctdss.load.warehouse import attach_read_only
 from ctdss.load.warehouse import qi as _q
 from ctdss.load.warehouse import ql as _lit
@@ -204,7 +205,7 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     the tables whose stamp is the one they were last published with are kept instead of written again."""
     work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
     con = duckdb.connect()
-    with replaced_file(published_db) as temp:
+    with published_file(published_db) as temp:
         try:
             attach_read_only(con, work_db, "publish")
             tables = _tables(con)

@@ -60,11 +60,13 @@ class RetryPolicy:
 class PortalError(UserError):
     """The portal could not serve a request after bounded retries."""
 
-    def __init__(self, message: str, status: int | None = None, unreachable: bool = False, reason: str = "") -> None:
+    def __init__(self, message: str, status: int | None = None, unreachable: bool = False, reason: str = "",
+                 failure: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.unreachable = unreachable
         self.reason = reason  # the last attempt's failure in a few words, for callers that word their own message
+        self.failure = failure or message  # what failed, without what follows for a load: for other commands
 
 
 class _Transient(Exception):
@@ -173,11 +175,12 @@ class PortalSource:
         if last.refusal:
             return LoadFailure(last.refusal.format(attempts=attempts))
         if last.status is None and last.reason.startswith("cannot connect"):
+            failure = (f"Could not reach the Socrata portal at {self.portal} ({what}) after {attempts} attempts: "
+                       f"{last.reason}")
             return PortalError(
-                f"Could not reach the Socrata portal at {self.portal} ({what}) after {attempts} "
-                f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
-                f"a proxy, or --portal. {OFFLINE_HINT}",
-                unreachable=True, reason=last.reason,
+                f"{failure}. Nothing was loaded and the warehouse is unchanged. Check the network, a proxy, or "
+                f"--portal. {OFFLINE_HINT}",
+                unreachable=True, reason=last.reason, failure=failure,
             )
         status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
         return PortalError(

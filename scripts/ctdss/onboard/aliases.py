@@ -40,6 +40,7 @@ class AliasSeed:
     mapping: dict[str, str]
     fold: Callable[[str], str] = str  # the case the seed's keys are in, applied after normalize_name
     width: int = 2  # the seed's columns; a proposed row leaves the ones after the target empty
+    exists: bool = True  # False for the seed proposed for a role no seed maps yet
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,13 @@ def staging_seeds(models_file: Path, model: str) -> dict[str, str]:
     return found
 
 
+def proposed_seed(role: str, seeds_dir: Path | None = None) -> AliasSeed:
+    """The seed a role that has none would have, empty: seeds/<role>_aliases.csv, from alias_key to <role>_key,
+    named and keyed as the other alias seeds are."""
+    return AliasSeed(role, (seeds_dir or config.seeds_dir()) / f"{role}_aliases.csv", "alias_key", f"{role}_key", {},
+                     exists=False)
+
+
 def _read_seed(role: str, path: Path, fold: Callable[[str], str]) -> AliasSeed:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
@@ -120,6 +128,11 @@ def csv_rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
         row = [alias.alias_key, alias.guess or "", *[""] * (seed.width - 2)]
         out.append(",".join(_csv_field(v) for v in row))
     return out
+
+
+def header(seed: AliasSeed) -> str:
+    """The seed's header row, for a new seed file."""
+    return f"{seed.key_column},{seed.target_column}"
 
 
 def _csv_field(value: str) -> str:

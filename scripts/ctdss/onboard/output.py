@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ctdss.config import PROJECT_ROOT, REGISTRY_PATH
-from ctdss.onboard.aliases import csv_rows
+from ctdss.onboard.aliases import AliasSeed, MissingAlias, csv_rows, header
 from ctdss.onboard.onboarding import DISTINCT_LIMIT, Discovery, Inspection
 
 WIDTH = 100
@@ -95,28 +95,35 @@ def _kind_lines(found: Inspection) -> list[str]:
 def _alias_lines(found: Inspection) -> list[str]:
     lines = ["Alias rows:"]
     for role, values in found.distinct.items():
-        seed = found.seeds.get(role)
+        seed = found.seeds[role]
         limit = f" (the first {DISTINCT_LIMIT}; there may be more)" if len(values) >= DISTINCT_LIMIT else ""
-        if seed is None:
-            lines += _wrap(f"{role}: {len(values)} distinct value(s){limit}; no seeds/{role}_aliases.csv maps this "
-                           "role, so its values load as published.")
-            continue
         missing = found.missing.get(role, [])
         where = _relative(seed.path)
         empty = sum(rows for value, rows in values if value is None or not value.strip())
         if empty:
             lines += _wrap(f"{role}: {empty} row(s) have no {role}; staging keeps them unmapped (quarantined).")
+        if not seed.exists:
+            lines += _wrap(f"{role}: {len(values)} distinct value(s){limit}, and no seed maps this role yet. Create "
+                           f"{where} with these rows, fill in each empty {seed.target_column}, document the seed in "
+                           f"seeds/_seeds.yml and look the role up in it in staging:")
+            lines += [f"      {header(seed)}", *_rows(seed, missing)]
+            continue
         if not missing:
             lines.append(f"  {role}: all {len(values)} distinct value(s) are mapped by {where}{limit}.")
             continue
         lines += _wrap(f"{role}: {len(missing)} spelling(s) not mapped yet{limit}. Append to {where} "
                        f"({seed.key_column},{seed.target_column}); fill in each empty {seed.target_column}:")
-        lines += [f"      {row}" for row in csv_rows(seed, missing)]
-        lines += [f"      # {m.alias_key!r}: published as {', '.join(repr(p) for p in m.published)} in {m.rows} row(s)"
-                  + (f"; guessed {m.guess!r} from a close spelling: check it" if m.guess else "") for m in missing]
+        lines += _rows(seed, missing)
     if len(lines) == 1:
         lines.append("  (no name-like column placed)")
     return lines
+
+
+def _rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
+    """The seed rows to write, then what each stands for, as comments."""
+    return [*[f"      {row}" for row in csv_rows(seed, missing)],
+            *[f"      # {m.alias_key!r}: published as {', '.join(repr(p) for p in m.published)} in {m.rows} row(s)"
+              + (f"; guessed {m.guess!r} from a close spelling: check it" if m.guess else "") for m in missing]]
 
 
 def discovery_json(found: Discovery) -> str:
@@ -141,7 +148,8 @@ def inspection_json(found: Inspection) -> str:
         "registry_entry": found.entry,
         "distinct_values": {r: [{"value": v, "rows": n} for v, n in vals] for r, vals in found.distinct.items()},
         "missing_aliases": {
-            r: {"seed": _relative(found.seeds[r].path), "rows": [
+            r: {"seed": _relative(found.seeds[r].path), "new_seed": not found.seeds[r].exists,
+                "header": header(found.seeds[r]), "rows": [
                 {"alias_key": m.alias_key, "published": list(m.published), "rows": m.rows, "guess": m.guess}
                 for m in missing]}
             for r, missing in found.missing.items()},

@@ -206,3 +206,9 @@ def test_an_unknown_toa_code_is_quarantined_with_its_reason_and_reaches_no_fact(
     assert rows == [(UNKNOWN_TOA, "__UNMAPPED__", "unmapped_assistance_type")]
     for fact in ("fct_town_assistance_participation_monthly", "fct_town_program_participation_monthly"):
         assert models_built.query(f"select count(*) from marts.{fact} where program_code = '__UNMAPPED__'") == [(0,)]
+
+
+def test_after_a_build_with_every_name_mapped_unmapped_says_so(built_warehouse, capsys):
+    assert cli.main(["unmapped", "--target-path", str(built_warehouse.target), "--db", str(built_warehouse.db)]) == 0
+    out, err = capsys.readouterr()
+    assert "every name is mapped" in out.lower() and err == ""

@@ -224,3 +224,32 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
     new = fresh.execute(total).fetchone()[0]
     fresh.close()
     assert new == 2 * old
+
+
+def test_a_long_running_reader_gets_each_new_publication_on_its_next_connection(built_warehouse, tmp_path):
+    """A notebook or a BI worker keeps one connection open and opens more in the same process: DuckDB hands a
+    new connection the database instance it already has for the file's path, so the new publication must come
+    under a path of its own for a new connection to see it."""
+    total = "select sum(recipient_count) from marts.fct_program_participation_annual"
+    db = copy_warehouse(built_warehouse, tmp_path / "work")
+    pub, exports = tmp_path / "analysts" / "ct_dss_analysts.duckdb", tmp_path / "analysts" / "exports"
+    publishing.publish(db, pub, exports)
+    held = duckdb.connect(str(pub), read_only=True)
+    try:
+        first = held.execute(total).fetchone()[0]
+        for factor in (2, 4):  # two publications, each doubling the counts
+            with duckdb.connect(str(db)) as work:
+                work.execute("update marts.fct_program_participation_annual set recipient_count = recipient_count * 2")
+            publishing.publish(db, pub, exports)
+            fresh = duckdb.connect(str(pub), read_only=True)
+            try:
+                assert fresh.execute(total).fetchone()[0] == factor * first
+                # BI tools name the catalog after the file: it stays the published path's name.
+                assert fresh.execute("select current_database()").fetchone()[0] == "ct_dss_analysts"
+            finally:
+                fresh.close()
+        assert held.execute(total).fetchone()[0] == first  # the held connection keeps its publication whole
+    finally:
+        held.close()
+    publications = [p for p in pub.parent.iterdir() if p.is_dir() and p != exports]
+    assert len(publications) == 1 and len(list(publications[0].iterdir())) == 2  # the current one and the last
