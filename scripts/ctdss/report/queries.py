@@ -37,6 +37,8 @@ class Vintage:
     rows_updated_at: datetime | None
     is_synthetic: bool
     published_at: datetime | None
+    superseded_years: str | None  # the years another dataset's cells are shown for instead, comma separated
+    superseded_by: str | None
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,8 @@ def chart_rows(con: duckdb.DuckDBPyConnection, spec: ChartSpec, source: SeriesSo
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[Vintage]:
     return [Vintage(*row) for row in con.execute(
-        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at "
-        "from marts.publication order by source_dataset_id").fetchall()]
+        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at, "
+        "superseded_years, superseded_by from marts.publication order by source_dataset_id").fetchall()]
 
 
 def towns(con: duckdb.DuckDBPyConnection) -> list[Town]:

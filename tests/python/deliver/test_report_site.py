@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,24 @@ def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_sit
     index = (root / "index.html").read_text()
     assert all(f'href="towns/{t}.html"' in index for (t,) in towns)
     assert (root / "assets" / "plotly.min.js").stat().st_size > 1_000_000  # written once, shared by every page
+
+
+def test_the_vintage_table_lists_every_loaded_dataset_and_what_supersedes_it(report_site, built_warehouse):
+    raw = query(built_warehouse.db, "select table_name from duckdb_tables() where schema_name = 'raw' "
+                "and table_name not like '\\_%' escape '\\'")
+    loaded = query(built_warehouse.db, " union ".join(f"select distinct _source_dataset_id from raw.{t}"
+                                                      for (t,) in raw))
+    superseded = query(built_warehouse.db, "select source_dataset_id, string_agg(distinct calendar_year::varchar, "
+                       "', '), string_agg(distinct chosen_source_dataset_id, ', ') from qa.qa_superseded_rows "
+                       "group by 1")
+    assert superseded and len(raw) >= 7 and len(loaded) >= len(raw)
+    vintage = html.unescape((report_site.root / "index.html").read_text()).split('<section id="vintage">', 1)[1]
+    rows = {cells[0]: cells for cells in (re.findall(r"<td>(.*?)</td>", row, re.S)
+                                          for row in vintage.split("<tr>")[2:])}
+    assert {d for (d,) in loaded} <= rows.keys()
+    for dataset, years, by in superseded:
+        assert rows[dataset][3] == f"{years}, by {by}", dataset
+    assert all(row[3] == "no" for dataset, row in rows.items() if dataset not in {d for d, _, _ in superseded})
 
 
 def test_every_link_and_script_is_local_and_resolves(report_site):
