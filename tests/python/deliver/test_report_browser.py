@@ -117,6 +117,23 @@ def test_a_program_page_draws_its_statewide_series_and_top_towns(chromium_sessio
     _assert_local(page)
 
 
+# Each chart's plot area and how far its axis labels reach past the chart's box (0 when they all fit).
+PLOT_ROOM_JS = """window.chartsDrawn.then(() => Array.from(document.querySelectorAll('.js-plotly-plot'), (gd) => {
+    const box = gd.getBoundingClientRect();
+    const past = Array.from(gd.querySelectorAll('.xtick text, .ytick text'), (t) => t.getBoundingClientRect())
+        .map((r) => Math.max(box.left - r.left, r.right - box.right, box.top - r.top, r.bottom - box.bottom));
+    return {id: gd.id, plotHeight: gd.querySelector('.nsewdrag').getBoundingClientRect().height,
+            labelsPast: Math.max(0, ...past)};
+}))"""
+
+
+def test_slanted_labels_leave_every_plot_its_room_and_stay_inside_the_chart(chromium_session, report_site):
+    page = chromium_session.open((report_site.root / "towns" / "hartford.html").as_uri())
+    charts = page.evaluate(PLOT_ROOM_JS)
+    assert len(charts) >= 2
+    assert [c for c in charts if c["plotHeight"] < 250 or c["labelsPast"] > 0] == []
+
+
 def test_a_request_off_the_machine_would_be_seen(chromium_session, report_site):
     """The recorder is not blind: a page that asks for an http URL shows up in it."""
     page = chromium_session.open((report_site.root / "index.html").as_uri())

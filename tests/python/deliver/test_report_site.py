@@ -53,7 +53,9 @@ def _pages(root):
 
 def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_site):
     towns = query(report_site.public, "select town_key from marts.dim_town where not is_special")
-    programs = query(report_site.public, "select program_code from marts.dim_program")
+    # A program gets a page when some chart of it has a count: statewide by month, or by town.
+    programs = query(report_site.public, "select program_code from reporting.rpt_program_participation_by_month "
+                     "union select program_code from reporting.rpt_town_participation_by_program")
     assert len(towns) == 169
     root = report_site.root
     assert {p.stem for p in (root / "towns").glob("*.html")} == {t for (t,) in towns}
@@ -62,6 +64,75 @@ def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_sit
     index = (root / "index.html").read_text()
     assert all(f'href="towns/{t}.html"' in index for (t,) in towns)
     assert (root / "assets" / "plotly.min.js").stat().st_size > 1_000_000  # written once, shared by every page
+
+
+# Text meant for the report's developers, never its readers: a table with no rows, a Python None, a file to edit.
+DEVELOPER_TEXT = re.compile(r"has no rows|\bNone\b|\.py\b|Traceback|\breporting\.rpt_\w+ (?:has|is|lacks)")
+
+
+def test_no_page_shows_developer_text_and_every_program_page_draws_its_charts(report_site):
+    texts = {page: html.unescape(re.sub(r"<script\b.*?</script>", "", page.read_text(), flags=re.S))
+             for page in _pages(report_site.root)}
+    assert {str(page): DEVELOPER_TEXT.findall(text) for page, text in texts.items()
+            if DEVELOPER_TEXT.search(text)} == {}
+    programs = sorted((report_site.root / "programs").glob("*.html"))
+    assert programs and all(figures(page).keys() == {"statewide", "top-towns"} for page in programs)
+    unpublished = query(report_site.public, "select program_code from marts.dim_program where program_code not in "
+                        "(select program_code from reporting.rpt_program_participation_by_month) and program_code "
+                        "not in (select program_code from reporting.rpt_town_participation_by_program)")
+    assert unpublished  # the sample has a program DSS reports under other names: it gets no page and no link
+    index = (report_site.root / "index.html").read_text()
+    for (code,) in unpublished:
+        slug = code.lower().replace("_", "-")
+        assert not (report_site.root / "programs" / f"{slug}.html").exists() and f"{slug}.html" not in index
+
+
+def _line_styles(page) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each line chart's series and their colour and dash, by chart key."""
+    return {key: {t["name"]: (t["line"]["color"], t["line"]["dash"]) for t in figure["data"]
+                  if t.get("fill") == "tonexty"}
+            for key, figure in figures(page).items()}
+
+
+def test_a_series_has_one_colour_and_dash_across_every_chart_of_the_site(report_site):
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for page in _pages(report_site.root):
+        for chart in _line_styles(page).values():
+            assert len(set(chart.values())) == len(chart), (page, chart)  # lines of one chart look different
+            for name, style in chart.items():
+                seen.setdefault(name, set()).add(style)
+    assert {"food", "medical", "White", "SNAP"} <= seen.keys()
+    assert {name: styles for name, styles in seen.items() if len(styles) > 1} == {}
+
+
+def _contrast_with_white(colour: str) -> float:
+    """WCAG 2.x contrast ratio of #rrggbb against white: (1 + 0.05) / (relative luminance + 0.05)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_line_and_bar_colour_stands_3_to_1_against_the_white_page(report_site):
+    colours = set()
+    for page in _pages(report_site.root):
+        for figure in figures(page).values():
+            colours |= {t["line"]["color"] for t in figure["data"] if t.get("fill") == "tonexty"}
+            colours |= {t["marker"]["color"] for t in figure["data"] if t["type"] == "bar"}
+    assert len(colours) >= 8
+    assert {c: round(_contrast_with_white(c), 2) for c in colours if _contrast_with_white(c) < 3} == {}
+    assert round(_contrast_with_white("#767676"), 1) == 4.5  # WCAG's own example of the 4.5:1 grey
+
+
+def test_the_top_towns_chart_says_which_year_it_shows_and_why(report_site):
+    first, last = query(report_site.public, "select min(calendar_year), max(calendar_year) from "
+                        "reporting.rpt_town_participation_by_program where program_code = 'SNAP'")[0]
+    assert first < last
+    text = (report_site.root / "programs" / "snap.html").read_text()
+    caption = text.split('data-chart="top-towns"', 1)[1].split("</figcaption>", 1)[0]
+    assert "only period" not in caption
+    assert f"({last}, the latest of the periods published, {first} to {last}" in " ".join(caption.split())
 
 
 def test_the_vintage_table_lists_every_loaded_dataset_and_what_supersedes_it(report_site, built_warehouse):
