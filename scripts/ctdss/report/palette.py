@@ -17,6 +17,9 @@ PALETTE = ("#0072B2", "#C07400", "#009E73", "#C46C9E", "#3A8FC8", "#D55E00", "#0
 DASHES = ("solid", "dash", "dot", "dashdot")
 MASKED_COLOUR = "#595959"
 BREAK_COLOUR = "#D55E00"
+# The town map's sequential scale, light to dark blue (ColorBrewer's Blues, 5 classes), and its masked hatch.
+MAP_SCALE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+MAP_NO_DATA = "#ffffff"
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class Town:
     name: str
     county: str
     region: str
+    fips: str  # the 2020 (county-based) county-subdivision code, which the town outlines are keyed by
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def vintages(con: duckdb.DuckDBPyConnection) -> list[Vintage]:
 
 def towns(con: duckdb.DuckDBPyConnection) -> list[Town]:
     return [Town(*row) for row in con.execute(
-        "select town_key, town_name, county_name, planning_region_name from marts.dim_town "
+        "select town_key, town_name, county_name, planning_region_name, town_fips_2020 from marts.dim_town "
         "where not is_special order by town_name").fetchall()]
 
 

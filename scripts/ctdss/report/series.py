@@ -134,3 +134,6 @@ PROGRAM_CHARTS = (
     ChartSpec("top-towns", "Towns with the highest counts, latest year", "Recipients", (_PROGRAM_TOWNS,),
               Subject.PROGRAM, top=15),
 )
+
+# The town maps (the index's and each program page's): every town's count of each program and year.
+TOWN_MAP = ChartSpec("town-map", "Recipients by town", "Recipients", (_PROGRAM_TOWNS,), Subject.PROGRAM)

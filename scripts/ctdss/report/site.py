@@ -7,10 +7,10 @@ from datetime import date
 
 import duckdb
 
-from ctdss.report import charts, queries
+from ctdss.report import charts, queries, town_map
 from ctdss.report.palette import SeriesStyles
 from ctdss.report.queries import Break, Point, Program, Rank, SourceRows, Town
-from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, ChartSpec, Grain
+from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, TOWN_MAP, ChartSpec, Grain
 
 
 @dataclass(frozen=True)
@@ -200,24 +200,29 @@ def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     statewide_breaks, town_breaks = queries.statewide_breaks(con), queries.town_breaks(con)
     program_breaks = queries.program_breaks(con)
     ranks = queries.town_ranks(con)
+    map_rows = _load(con, (TOWN_MAP,), columns)[TOWN_MAP.key]
+    by_program = map_rows.by_subject if isinstance(map_rows, SourceRows) else {}
     index = Page("index.html", "index.html", "Connecticut DSS program participation",
                  dict(common, towns=towns, programs=programs, breaks=break_rows({Grain.MONTH: statewide_breaks}),
                       town_breaks=break_rows({grain: by_town.get("", []) for grain, by_town in
-                                              queries.town_breaks(con, "''").items()})))
+                                              queries.town_breaks(con, "''").items()}),
+                      town_map=town_map.index_map(programs, by_program, towns)))
     index.charts = _charts(INDEX_CHARTS, index_data, "", "the state", "index", styles)
     pages = [index]
     for town in towns:
         breaks = {grain: by_town.get(town.key, []) for grain, by_town in town_breaks.items()}
         pages.append(_town_page(town, common, town_data, breaks, ranks.get(town.key, []), styles))
     for program in programs:
-        pages.append(_program_page(program, common, program_data, program_breaks.get(program.code, []), styles))
+        page = _program_page(program, common, program_data, program_breaks.get(program.code, []), styles)
+        page.context["town_map"] = town_map.program_map(program, by_program.get(program.code, []), towns)
+        pages.append(page)
     return pages
 
 
 def _town_page(town: Town, common: dict, loaded: Loaded, breaks: dict[Grain, list[Break]],
                ranks: list[Rank], styles: SeriesStyles) -> Page:
     page = Page(f"towns/{town.key}.html", "town.html", town.name,
-                dict(common, town=town, breaks=break_rows(breaks), ranks=ranks))
+                dict(common, town=town, breaks=break_rows(breaks), ranks=ranks, locator=town_map.locator(town)))
     page.charts = _charts(TOWN_CHARTS, loaded, town.key, town.name, town.key, styles)
     return page
 

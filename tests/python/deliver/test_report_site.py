@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -427,3 +428,94 @@ def test_no_page_shows_a_cell_that_another_page_masks(report_site):
                 assert shown == statewide[(family, month)], (path.name, month)
                 compared += 1
     assert compared > 169  # at least one shared cell a town, and the statewide ones
+
+
+TOWN_PATH = re.compile(r'<a href="([^"]+)"><path class="town ([\w-]+)" data-town="([^"]+)" d="([^"]+)">'
+                       r"<title>([^<]*)</title>")
+
+
+def _map(page) -> dict[str, tuple[str, str, str, str]]:
+    """A page's town map as drawn without script: each town's link, shade class, outline and hover text."""
+    return {town: (href, cls, d, html.unescape(title))
+            for href, cls, town, d, title in TOWN_PATH.findall(page.read_text())}
+
+
+def _map_views(page) -> list[dict]:
+    body = re.search(r'<script type="application/json" class="map-views">(.*?)</script>', page.read_text(), re.S)
+    return json.loads(body.group(1))
+
+
+def _town_cells(public, program: str, year: int) -> dict[str, tuple]:
+    return {key: (name, lower, upper, masked) for key, name, lower, upper, masked in query(public, """
+        select town_key, town_name, recipient_count_lower, recipient_count_upper, is_suppressed
+        from reporting.rpt_town_participation_by_program where program_code = ? and calendar_year = ?""",
+        [program, year])}
+
+
+def _assert_view(classes: dict[str, str], titles: dict[str, str], cells: dict[str, tuple]) -> None:
+    assert classes.keys() == cells.keys() and len(cells) == 169
+    for town, (name, lower, upper, masked) in cells.items():
+        title = titles[town]
+        assert title.startswith(f"{name}: "), town
+        if masked:
+            assert classes[town] == "masked" and "masked" in title and not re.search(r"\d", title), town
+        else:
+            shown = f"{lower:,}" if lower == upper else f"{lower:,}-{upper:,}"
+            assert re.fullmatch(r"c[0-4]", classes[town]) and f": {shown} " in title, (town, title)
+
+
+# The program with the most masked towns in the latest year.
+MOST_MASKED = """select program_code from reporting.rpt_town_participation_by_program
+    where calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
+    group by 1 order by count(*) filter (where is_suppressed) desc, 1 limit 1"""
+
+
+def test_a_program_page_maps_the_169_towns_by_year_with_masked_towns_hatched(report_site):
+    program = query(report_site.public, MOST_MASKED)[0][0]
+    years = [y for (y,) in query(report_site.public, "select distinct calendar_year from "
+             "reporting.rpt_town_participation_by_program where program_code = ? order by 1 desc", [program])]
+    page = report_site.root / "programs" / f"{program.lower().replace('_', '-')}.html"
+    drawn = _map(page)
+    assert len(drawn) == 169 and len({d for _, _, d, _ in drawn.values()}) == 169
+    assert all(href == f"../towns/{town}.html" and (page.parent / href).exists()
+               for town, (href, _, _, _) in drawn.items())
+    latest = _town_cells(report_site.public, program, years[0])
+    _assert_view({t: cls for t, (_, cls, _, _) in drawn.items()}, {t: v[3] for t, v in drawn.items()}, latest)
+    views = _map_views(page)
+    assert [v["label"] for v in views] == [str(y) for y in years] and len(years) > 1
+    assert any(cls == "masked" for v in views for cls in v["classes"].values())
+    for view, year in zip(views, years, strict=True):
+        _assert_view(view["classes"], view["titles"], _town_cells(report_site.public, program, year))
+        assert ["masked", "masked"] in view["legend"]
+
+
+def test_the_index_maps_the_latest_year_of_every_program_with_town_counts(report_site):
+    latest = query(report_site.public, "select max(calendar_year) from reporting.rpt_town_participation_by_program")
+    programs = query(report_site.public, """select distinct p.program_code, p.program_name, p.program_family
+        from reporting.rpt_town_participation_by_program r join marts.dim_program p using (program_code)
+        order by p.program_family, p.program_name""")
+    index = report_site.root / "index.html"
+    views = _map_views(index)
+    assert [v["label"] for v in views] == [name for _, name, _ in programs]
+    for view, (code, _, _) in zip(views, programs, strict=True):
+        cells = _town_cells(report_site.public, code, latest[0][0])
+        if cells:
+            _assert_view(view["classes"], view["titles"], cells)
+    drawn = _map(index)
+    assert len(drawn) == 169 and all((index.parent / href).exists() for href, *_ in drawn.values())
+
+
+def test_the_town_outlines_are_the_census_towns_and_credited_on_every_page(report_site):
+    shipped = json.loads((REPO / "scripts/ctdss/report/static/ct-towns.geojson").read_text())
+    with (REPO / "seeds" / "ct_towns.csv").open(newline="", encoding="utf-8") as handle:
+        seed = {row["town_fips_2020"]: row["town_name"] for row in csv.DictReader(handle)
+                if row["is_special"] == "false"}
+    assert {f["properties"]["GEOID"]: f["properties"]["NAME"] for f in shipped["features"]} == seed
+    assert len(seed) == 169
+    hartford = report_site.root / "towns" / "hartford.html"
+    locator = re.search(r'<figure class="locator">.*?<image href="([^"]+)".*?<path class="here" d="([^"]+)"',
+                        hartford.read_text(), re.S)
+    assert (hartford.parent / locator.group(1)).exists()
+    assert locator.group(2) == _map(report_site.root / "index.html")["hartford"][2]
+    assert all("U.S. Census Bureau" in p.read_text().split("<footer", 1)[1] for p in _pages(report_site.root))
+    assert "U.S. Census Bureau" in (REPO / "README.md").read_text()
