@@ -10,7 +10,7 @@ import duckdb
 from ctdss.report import charts, queries, town_map
 from ctdss.report.palette import SeriesStyles
 from ctdss.report.queries import Break, Point, Program, Rank, SourceRows, Town
-from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, TOWN_MAP, ChartSpec, Grain
+from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, TOWN_MAP, TOWN_RATE_MAP, ChartSpec, Grain
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,16 @@ def series_styles(*pages: tuple[tuple[ChartSpec, ...], Loaded]) -> SeriesStyles:
     return SeriesStyles(names)
 
 
+def _map_points(con: duckdb.DuckDBPyConnection, spec: ChartSpec,
+                columns: dict[str, set[str]]) -> dict[str, list[Point]]:
+    """A map's points by page, or none when the release does not carry its columns (a release without the
+    population, say, maps counts only)."""
+    source = spec.sources[0]
+    if not source.columns() <= columns.get(source.table, set()):
+        return {}
+    return queries.chart_rows(con, spec, source).by_subject
+
+
 def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     columns = queries.table_columns(con)
     vintages = queries.vintages(con)
@@ -200,13 +210,12 @@ def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     statewide_breaks, town_breaks = queries.statewide_breaks(con), queries.town_breaks(con)
     program_breaks = queries.program_breaks(con)
     ranks = queries.town_ranks(con)
-    map_rows = _load(con, (TOWN_MAP,), columns)[TOWN_MAP.key]
-    by_program = map_rows.by_subject if isinstance(map_rows, SourceRows) else {}
+    by_program, rates = _map_points(con, TOWN_MAP, columns), _map_points(con, TOWN_RATE_MAP, columns)
     index = Page("index.html", "index.html", "Connecticut DSS program participation",
                  dict(common, towns=towns, programs=programs, breaks=break_rows({Grain.MONTH: statewide_breaks}),
                       town_breaks=break_rows({grain: by_town.get("", []) for grain, by_town in
                                               queries.town_breaks(con, "''").items()}),
-                      town_map=town_map.index_map(programs, by_program, towns)))
+                      town_map=town_map.index_map(programs, by_program, rates, towns)))
     index.charts = _charts(INDEX_CHARTS, index_data, "", "the state", "index", styles)
     pages = [index]
     for town in towns:
@@ -214,7 +223,8 @@ def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
         pages.append(_town_page(town, common, town_data, breaks, ranks.get(town.key, []), styles))
     for program in programs:
         page = _program_page(program, common, program_data, program_breaks.get(program.code, []), styles)
-        page.context["town_map"] = town_map.program_map(program, by_program.get(program.code, []), towns)
+        page.context["town_map"] = town_map.program_map(program, by_program.get(program.code, []),
+                                                              rates.get(program.code, []), towns)
         pages.append(page)
     return pages
 

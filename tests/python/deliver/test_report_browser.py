@@ -168,7 +168,8 @@ def test_the_index_map_draws_the_169_towns_hatches_the_masked_and_opens_a_town(c
         where calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
         group by 1 order by 2 desc, 1 limit 1""")[0]
     page.evaluate(f"(() => {{ const s = document.querySelector('select.map-chooser'); s.value = Array.from("
-                  f"s.options).find((o) => o.text === {program!r}).value; s.dispatchEvent(new Event('change')); }})()")
+                  f"s.options).find((o) => o.text === '{program}, recipients').value; "
+                  f"s.dispatchEvent(new Event('change')); }})()")
     drawn = page.evaluate(MAP_JS)
     page.screenshot("report-index-map-masked")
     assert len(drawn["maskedFills"]) == masked > 0 and set(drawn["maskedFills"]) == {'url("#masked-hatch")'}
@@ -177,23 +178,32 @@ def test_the_index_map_draws_the_169_towns_hatches_the_masked_and_opens_a_town(c
     assert _click_town(chromium_session, page, "hartford") == (report_site.root / "towns" / "hartford.html").as_uri()
 
 
-def test_a_program_maps_another_year_when_the_reader_picks_it(chromium_session, report_site):
-    page = chromium_session.open((report_site.root / "programs" / "snap.html").as_uri())
-    years = [y for (y,) in query(report_site.public, "select distinct calendar_year from "
-             "reporting.rpt_town_participation_by_program where program_code = 'SNAP' order by 1 desc")]
-    for index, year in enumerate(years[:3]):
-        page.evaluate(f"(() => {{ const s = document.querySelector('select.map-chooser'); s.value = '{index}'; "
-                      f"s.dispatchEvent(new Event('change')); }})()")
-        masked = {t for (t,) in query(report_site.public, "select town_key from reporting."
-                  "rpt_town_participation_by_program where program_code = 'SNAP' and calendar_year = ? "
-                  "and is_suppressed", [year])}
+def _pick(page, option: int) -> None:
+    page.evaluate(f"(() => {{ const s = document.querySelector('select.map-chooser'); s.value = '{option}'; "
+                  f"s.dispatchEvent(new Event('change')); }})()")
+
+
+def test_a_program_maps_another_year_or_the_rates_when_the_reader_picks_them(chromium_session, report_site):
+    program, slug = query(report_site.public, """select program_code, replace(lower(program_code), '_', '-')
+        from reporting.rpt_town_participation_by_program group by 1
+        order by count(*) filter (where is_suppressed) desc, 1 limit 1""")[0]
+    page = chromium_session.open((report_site.root / "programs" / f"{slug}.html").as_uri())
+    years = query(report_site.public, "select calendar_year, list(town_key) filter (where is_suppressed), "
+                  "any_value(recipient_count) filter (where town_key = 'hartford'), "
+                  "any_value(rate_per_1000) filter (where town_key = 'hartford') from reporting."
+                  "rpt_town_participation_by_program where program_code = ? group by 1 order by 1 desc", [program])
+    hartford_js = "document.querySelector('svg.map path[data-town=\"hartford\"] title').textContent"
+    for index, (year, masked, count, rate) in enumerate(years[:3]):
+        _pick(page, 2 * index)  # each year's view by count, then by rate
         shown = page.evaluate("Array.from(document.querySelectorAll('svg.map path.town.masked'), "
                               "(p) => p.dataset.town)")
-        assert set(shown) == masked, year
-        hartford = page.evaluate("document.querySelector('svg.map path[data-town=\"hartford\"] title').textContent")
-        count = query(report_site.public, "select recipient_count from reporting.rpt_town_participation_by_program "
-                      "where program_code = 'SNAP' and calendar_year = ? and town_key = 'hartford'", [year])[0][0]
-        assert hartford.startswith("Hartford: ") and f"{count:,}" in hartford, (year, hartford)
+        assert masked and set(shown) == set(masked), year
+        assert page.evaluate("document.querySelector('.map-title').textContent") == f"{year}, recipients"
+        assert page.evaluate(hartford_js) == f"Hartford: {count:,} recipients; {rate:,.2f} per 1,000 residents"
+        _pick(page, 2 * index + 1)
+        assert page.evaluate("document.querySelector('.map-title').textContent") == f"{year}, per 1,000 residents"
+        assert set(page.evaluate("Array.from(document.querySelectorAll('svg.map path.town.masked'), "
+                                 "(p) => p.dataset.town)")) == set(masked)
     assert page.evaluate(MAP_JS)["drawn"] == 169
     _assert_local(page)
 

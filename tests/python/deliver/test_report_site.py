@@ -446,22 +446,43 @@ def _map_views(page) -> list[dict]:
 
 
 def _town_cells(public, program: str, year: int) -> dict[str, tuple]:
-    return {key: (name, lower, upper, masked) for key, name, lower, upper, masked in query(public, """
-        select town_key, town_name, recipient_count_lower, recipient_count_upper, is_suppressed
+    """Each town's cell: name, count bounds, rate bounds and whether it is masked."""
+    return {key: (name, (lower, upper), rates, masked) for key, name, lower, upper, *rates, masked in query(public, """
+        select town_key, town_name, recipient_count_lower, recipient_count_upper, rate_per_1000_lower,
+            rate_per_1000_upper, is_suppressed
         from reporting.rpt_town_participation_by_program where program_code = ? and calendar_year = ?""",
         [program, year])}
 
 
-def _assert_view(classes: dict[str, str], titles: dict[str, str], cells: dict[str, tuple]) -> None:
+def _shown(bounds, digits: int) -> str:
+    lower, upper = (f"{b:,.{digits}f}" for b in bounds)
+    return lower if lower == upper else f"{lower}-{upper}"
+
+
+def _assert_view(classes: dict[str, str], titles: dict[str, str], cells: dict[str, tuple], by_rate: bool) -> None:
+    """A view of the map: every town hatched where masked, its count and rate in its tooltip, and shades that
+    rise with the value the view maps (counts, or rates per 1,000 residents)."""
     assert classes.keys() == cells.keys() and len(cells) == 169
-    for town, (name, lower, upper, masked) in cells.items():
+    for town, (name, counts, rates, masked) in cells.items():
         title = titles[town]
         assert title.startswith(f"{name}: "), town
         if masked:
             assert classes[town] == "masked" and "masked" in title and not re.search(r"\d", title), town
         else:
-            shown = f"{lower:,}" if lower == upper else f"{lower:,}-{upper:,}"
-            assert re.fullmatch(r"c[0-4]", classes[town]) and f": {shown} " in title, (town, title)
+            assert re.fullmatch(r"c[0-4]", classes[town]), town
+            assert title == f"{name}: {_shown(counts, 0)} recipients; {_shown(rates, 2)} per 1,000 residents"
+    shades = sorted((float(sum(cells[t][2 if by_rate else 1])), int(cls[1])) for t, cls in classes.items()
+                    if cls != "masked")
+    assert [shade for _, shade in shades] == sorted(shade for _, shade in shades)
+    if len({value for value, _ in shades}) >= 5:
+        assert shades[0][1] == 0 and shades[-1][1] == 4
+
+
+def _views_by_period(views: list[dict], periods: list) -> list[tuple]:
+    """The views in pairs: each period's view by count, then by rate."""
+    assert [v["label"] for v in views] == [f"{p}, {unit}" for p in periods
+                                           for unit in ("recipients", "per 1,000 residents")]
+    return [(period, views[2 * i], views[2 * i + 1]) for i, period in enumerate(periods)]
 
 
 # The program with the most masked towns in the latest year.
@@ -470,7 +491,7 @@ MOST_MASKED = """select program_code from reporting.rpt_town_participation_by_pr
     group by 1 order by count(*) filter (where is_suppressed) desc, 1 limit 1"""
 
 
-def test_a_program_page_maps_the_169_towns_by_year_with_masked_towns_hatched(report_site):
+def test_a_program_page_maps_the_169_towns_by_year_and_rate_with_masked_towns_hatched(report_site):
     program = query(report_site.public, MOST_MASKED)[0][0]
     years = [y for (y,) in query(report_site.public, "select distinct calendar_year from "
              "reporting.rpt_town_participation_by_program where program_code = ? order by 1 desc", [program])]
@@ -480,27 +501,27 @@ def test_a_program_page_maps_the_169_towns_by_year_with_masked_towns_hatched(rep
     assert all(href == f"../towns/{town}.html" and (page.parent / href).exists()
                for town, (href, _, _, _) in drawn.items())
     latest = _town_cells(report_site.public, program, years[0])
-    _assert_view({t: cls for t, (_, cls, _, _) in drawn.items()}, {t: v[3] for t, v in drawn.items()}, latest)
-    views = _map_views(page)
-    assert [v["label"] for v in views] == [str(y) for y in years] and len(years) > 1
-    assert any(cls == "masked" for v in views for cls in v["classes"].values())
-    for view, year in zip(views, years, strict=True):
-        _assert_view(view["classes"], view["titles"], _town_cells(report_site.public, program, year))
-        assert ["masked", "masked"] in view["legend"]
+    _assert_view({t: cls for t, (_, cls, _, _) in drawn.items()}, {t: v[3] for t, v in drawn.items()}, latest,
+                 by_rate=False)
+    assert len(years) > 1 and any(masked for *_, masked in latest.values())
+    for year, counts, rates in _views_by_period(_map_views(page), years):
+        cells = _town_cells(report_site.public, program, year)
+        _assert_view(counts["classes"], counts["titles"], cells, by_rate=False)
+        _assert_view(rates["classes"], rates["titles"], cells, by_rate=True)
+        assert ["masked", "masked"] in counts["legend"] and ["masked", "masked"] in rates["legend"]
 
 
 def test_the_index_maps_the_latest_year_of_every_program_with_town_counts(report_site):
     latest = query(report_site.public, "select max(calendar_year) from reporting.rpt_town_participation_by_program")
     programs = query(report_site.public, """select distinct p.program_code, p.program_name, p.program_family
         from reporting.rpt_town_participation_by_program r join marts.dim_program p using (program_code)
-        order by p.program_family, p.program_name""")
+        where calendar_year = ? order by p.program_family, p.program_name""", [latest[0][0]])
     index = report_site.root / "index.html"
-    views = _map_views(index)
-    assert [v["label"] for v in views] == [name for _, name, _ in programs]
-    for view, (code, _, _) in zip(views, programs, strict=True):
+    views = _views_by_period(_map_views(index), [name for _, name, _ in programs])
+    for (code, _, _), (_, counts, rates) in zip(programs, views, strict=True):
         cells = _town_cells(report_site.public, code, latest[0][0])
-        if cells:
-            _assert_view(view["classes"], view["titles"], cells)
+        _assert_view(counts["classes"], counts["titles"], cells, by_rate=False)
+        _assert_view(rates["classes"], rates["titles"], cells, by_rate=True)
     drawn = _map(index)
     assert len(drawn) == 169 and all((index.parent / href).exists() for href, *_ in drawn.values())
 
