@@ -454,7 +454,7 @@ def _town_cells(public, program: str, year: int) -> dict[str, tuple]:
         [program, year])}
 
 
-def _shown(bounds, digits: int) -> str:
+def _bounds_text(bounds, digits: int) -> str:
     lower, upper = (f"{b:,.{digits}f}" for b in bounds)
     return lower if lower == upper else f"{lower}-{upper}"
 
@@ -470,7 +470,8 @@ def _assert_view(classes: dict[str, str], titles: dict[str, str], cells: dict[st
             assert classes[town] == "masked" and "masked" in title and not re.search(r"\d", title), town
         else:
             assert re.fullmatch(r"c[0-4]", classes[town]), town
-            assert title == f"{name}: {_shown(counts, 0)} recipients; {_shown(rates, 2)} per 1,000 residents"
+            shown = f"{_bounds_text(counts, 0)} recipients; {_bounds_text(rates, 2)} per 1,000 residents"
+            assert title == f"{name}: {shown}", town
     shades = sorted((float(sum(cells[t][2 if by_rate else 1])), int(cls[1])) for t, cls in classes.items()
                     if cls != "masked")
     assert [shade for _, shade in shades] == sorted(shade for _, shade in shades)
