@@ -200,7 +200,8 @@ def _map_points(con: duckdb.DuckDBPyConnection, spec: ChartSpec,
 def build_pages(con: duckdb.DuckDBPyConnection) -> list[Page]:
     columns = queries.table_columns(con)
     vintages = queries.vintages(con)
-    common = {"synthetic": any(v.is_synthetic for v in vintages), "vintages": vintages}
+    common = {"synthetic": any(v.is_synthetic for v in vintages), "vintages": vintages,
+              "map_source": TOWN_MAP.sources[0].table}
     index_data, town_data, program_data = (_load(con, specs, columns)
                                            for specs in (INDEX_CHARTS, TOWN_CHARTS, PROGRAM_CHARTS))
     styles = series_styles((INDEX_CHARTS, index_data), (TOWN_CHARTS, town_data), (PROGRAM_CHARTS, program_data))
