@@ -42,6 +42,8 @@ cells as (
         case
             when not town_participation.is_suppressed_at_source then town_participation.recipient_count
         end as recipient_count,
+        town_participation.population,
+        town_participation.population_vintage,
         town_participation.has_methodology_break,
         town_participation.is_synthetic
 
@@ -91,6 +93,7 @@ final as (
             'suppression_result.recipient_count_lower',
             'suppression_result.recipient_count_upper',
         ) }},
+        {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -68,6 +68,7 @@ final as (
             'suppression_result.recipient_count_lower',
             'suppression_result.recipient_count_upper',
         ) }},
+        {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -62,7 +62,19 @@ PUBLICATION_COLUMNS = {
     "load_ids": "The ctdss load runs that landed those rows (see raw._load_audit in the working file).",
     "is_synthetic": "True when the rows come from the bundled synthetic sample: never cite them.",
     "published_at": "When this file was published (UTC).",
+    "superseded_years": "The years of which another dataset's cells were published instead of this dataset's "
+                        "(comma separated); null when none is.",
+    "superseded_by": "The datasets whose cells were published instead, for those years.",
 }
+# The working file's record of the cells another dataset supersedes (models/qa), and what publication reads of it.
+SUPERSEDED_TABLE = "qa_superseded_rows"
+SUPERSEDED_COLUMNS = ("source_dataset_id", "source_rows_updated_at", "load_id", "is_synthetic", "calendar_year",
+                      "chosen_source_dataset_id")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> set[str]:
+    return {r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? and "
+                                      "schema_name = ? and table_name = ?", [database, schema, table]).fetchall()}
 
 
 @dataclass(frozen=True)
@@ -237,18 +249,20 @@ def _record(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
 
 
 def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, str | None]]) -> bool:
-    """A table of the source vintages behind the published facts, so every consumer can say what it shows."""
+    """A table of the source vintages behind the published facts, so every consumer can say what it shows: the
+    datasets the facts hold rows of, and those loaded whose cells another dataset supersedes (which years, and by
+    which dataset), so a dataset superseded in full is listed too."""
     facts = [
-        f"select source_dataset_id, source_rows_updated_at, load_id, is_synthetic from pub.marts.{_q(t)}"
+        f"select source_dataset_id, source_rows_updated_at, load_id, is_synthetic, null::integer, null::varchar "
+        f"from pub.marts.{_q(t)}"
         for s, t, _ in tables
         if s == "marts" and t.startswith("fct_") and {"source_dataset_id", "source_rows_updated_at", "load_id",
-                                                      "is_synthetic"} <= {
-            r[0] for r in con.execute(
-                "select column_name from duckdb_columns() where database_name = 'pub' and schema_name = 'marts' "
-                "and table_name = ?", [t]).fetchall()}
+                                                      "is_synthetic"} <= _columns(con, "pub", "marts", t)
     ]
+    if _columns(con, "work", "qa", SUPERSEDED_TABLE) >= set(SUPERSEDED_COLUMNS):
+        facts.append(f"select {', '.join(SUPERSEDED_COLUMNS)} from work.qa.{SUPERSEDED_TABLE}")
     union = " union all ".join(facts) if facts else (
-        "select null::varchar, null::timestamp, null::varchar, false where false")
+        "select null::varchar, null::timestamp, null::varchar, false, null::integer, null::varchar where false")
     published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     con.execute(
         f"""create table pub.marts.{PUBLICATION_TABLE} as
@@ -257,13 +271,18 @@ def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, s
                 max(source_rows_updated_at) as source_rows_updated_at,
                 string_agg(distinct load_id, ', ' order by load_id) as load_ids,
                 bool_or(is_synthetic) as is_synthetic,
-                {_lit(published_at.isoformat(sep=' '))}::timestamp as published_at
-            from ({union}) as facts (source_dataset_id, source_rows_updated_at, load_id, is_synthetic)
+                {_lit(published_at.isoformat(sep=' '))}::timestamp as published_at,
+                string_agg(distinct cast(superseded_year as varchar), ', '
+                           order by cast(superseded_year as varchar)) as superseded_years,
+                string_agg(distinct superseded_by, ', ' order by superseded_by) as superseded_by
+            from ({union}) as facts (source_dataset_id, source_rows_updated_at, load_id, is_synthetic,
+                                     superseded_year, superseded_by)
             group by source_dataset_id
             order by source_dataset_id"""
     )
-    description = ("One row per source dataset behind this published file: its vintage (rowsUpdatedAt), the "
-                   "loads that landed it, whether it is the synthetic sample, and when the file was published.")
+    description = ("One row per source dataset loaded for this published file: its vintage (rowsUpdatedAt), the "
+                   "loads that landed it, whether it is the synthetic sample, when the file was published, and "
+                   "the years, if any, whose cells another dataset's rows supersede.")
     con.execute(f"comment on table pub.marts.{PUBLICATION_TABLE} is {_lit(description)}")
     for column, text in PUBLICATION_COLUMNS.items():
         con.execute(f"comment on column pub.marts.{PUBLICATION_TABLE}.{_q(column)} is {_lit(text)}")

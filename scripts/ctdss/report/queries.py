@@ -37,6 +37,8 @@ class Vintage:
     rows_updated_at: datetime | None
     is_synthetic: bool
     published_at: datetime | None
+    superseded_years: str | None  # the years another dataset's cells are shown for instead, comma separated
+    superseded_by: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Town:
     name: str
     county: str
     region: str
+    fips: str  # the 2020 (county-based) county-subdivision code, which the town outlines are keyed by
 
 
 @dataclass(frozen=True)
@@ -156,13 +159,13 @@ def chart_rows(con: duckdb.DuckDBPyConnection, spec: ChartSpec, source: SeriesSo
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[Vintage]:
     return [Vintage(*row) for row in con.execute(
-        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at "
-        "from marts.publication order by source_dataset_id").fetchall()]
+        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at, "
+        "superseded_years, superseded_by from marts.publication order by source_dataset_id").fetchall()]
 
 
 def towns(con: duckdb.DuckDBPyConnection) -> list[Town]:
     return [Town(*row) for row in con.execute(
-        "select town_key, town_name, county_name, planning_region_name from marts.dim_town "
+        "select town_key, town_name, county_name, planning_region_name, town_fips_2020 from marts.dim_town "
         "where not is_special order by town_name").fetchall()]
 
 

@@ -81,22 +81,26 @@ def test_column_descriptions_travel_to_the_published_file(published):
 # Every registered dataset whose rows reach a published fact. In the sample, the CY 2021 township counts
 # (gjf6-ig4b) are republished in the newer multi-year town dataset (5z8s-84ru), whose rows the town series takes.
 BEHIND_THE_FACTS = {ds.id for ds in load_registry().datasets()} - {"gjf6-ig4b"}
+# Every dataset loaded: those, and the ones whose every cell another dataset supersedes.
+LOADED = {ds.id for ds in load_registry().datasets()}
 
 
 def test_the_publication_table_names_the_vintages_and_the_synthetic_flag(published):
     con = duckdb.connect(str(published.published), read_only=True)
     rows = con.execute(
-        "select source_dataset_id, source_rows_updated_at, is_synthetic from marts.publication"
+        "select source_dataset_id, source_rows_updated_at, is_synthetic, superseded_years, superseded_by "
+        "from marts.publication"
     ).fetchall()
     con.close()
-    assert {r[0] for r in rows} == BEHIND_THE_FACTS
+    assert {r[0] for r in rows} == LOADED
     assert all(r[1] is not None and r[2] is True for r in rows)
+    assert {r[0]: r[3:] for r in rows if r[3] is not None} == {"gjf6-ig4b": ("2021", "5z8s-84ru")}
 
 
 def test_exports_cover_every_table_with_a_manifest(published):
     manifest = json.loads((published.exports / "manifest.json").read_text())
     assert manifest["is_synthetic"] is True
-    assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == BEHIND_THE_FACTS
+    assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == LOADED
     names = {t["name"] for t in manifest["tables"]}
     assert names == set(published.tables) | {"marts.publication"}
     con = duckdb.connect()
