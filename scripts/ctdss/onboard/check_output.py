@@ -10,7 +10,7 @@ from ctdss.load.contract import Stamp
 from ctdss.onboard.aliases import csv_rows
 from ctdss.onboard.check import Check, DatasetCheck, FieldState, NameFinding, Reach
 from ctdss.onboard.check_apply import Applied
-from ctdss.onboard.output import _relative, _wrap
+from ctdss.onboard.output import relative, wrapped
 
 HEADER = ("dataset", "kind", "served", "fields", "kind fits", "unmapped names", "rows updated", "rows", "loads")
 SERVED = {Reach.SERVED: "yes", Reach.PRIVATE: "403 private", Reach.MISSING: "404 missing", Reach.FAILED: "failed"}
@@ -20,13 +20,13 @@ def check_text(found: Check, applied: Applied | None = None) -> str:
     rows = [HEADER, *(_row(c, applied is not None) for c in found.datasets)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines = [f"{len(found.datasets)} registered dataset(s) checked against {found.portal} "
-             f"(registry: {_relative(found.registry)}):", ""]
+             f"(registry: {relative(found.registry)}):", ""]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     for check in found.datasets:
         details = _details(check)
         if details:
             lines += ["", f"{check.dataset.id}  {check.title or check.dataset.title}", *details]
-    lines += ["", *_wrap(_summary(found, applied), "")]
+    lines += ["", *wrapped(_summary(found, applied), "")]
     if applied is not None:
         lines += _applied_lines(applied)
     return "\n".join(lines)
@@ -50,28 +50,28 @@ def _row(check: DatasetCheck, applied: bool) -> tuple[str, ...]:
 
 
 def _details(check: DatasetCheck) -> list[str]:
-    lines = _wrap(check.problem) if check.problem else []
+    lines = wrapped(check.problem) if check.problem else []
     for finding in check.fields:
-        lines += _wrap(finding.sentence()) if finding.state is not FieldState.SERVED else []
-    lines += _wrap("kind: " + "; ".join(check.kind_problems) + ".") if check.kind_problems else []
+        lines += wrapped(finding.sentence()) if finding.state is not FieldState.SERVED else []
+    lines += wrapped("kind: " + "; ".join(check.kind_problems) + ".") if check.kind_problems else []
     for names in check.names:
         lines += _name_lines(names)
     if check.load_failure and check.reach is Reach.SERVED and all(f.state is FieldState.SERVED for f in check.fields):
-        lines += _wrap(f"load: {check.load_failure}")  # a refusal the field lines above do not already explain
+        lines += wrapped(f"load: {check.load_failure}")  # a refusal the field lines above do not already explain
     return lines
 
 
 def _name_lines(names: NameFinding) -> list[str]:
     if names.error:
-        return _wrap(f"{names.role} ({names.field}): distinct values not read: {names.error}")
+        return wrapped(f"{names.role} ({names.field}): distinct values not read: {names.error}")
     limit = f" (the first {len(names.values)}; there may be more)" if names.capped else ""
     if names.seed is None:
-        return _wrap(f"{names.role} ({names.field}): {len(names.values)} distinct value(s){limit}, not checked: the "
+        return wrapped(f"{names.role} ({names.field}): {len(names.values)} distinct value(s){limit}, not checked: the "
                      "kind's staging model names no alias seed for the role.")
-    seed = _relative(names.seed.path)
+    seed = relative(names.seed.path)
     if not names.missing:
         return []
-    lines = _wrap(f"{names.role} ({names.field}): {len(names.missing)} of {len(names.values)} distinct value(s) "
+    lines = wrapped(f"{names.role} ({names.field}): {len(names.missing)} of {len(names.values)} distinct value(s) "
                   f"not mapped by {seed}{limit}; rows to add ({names.seed.key_column},{names.seed.target_column}):")
     for row, alias in zip(csv_rows(names.seed, list(names.missing)), names.missing, strict=True):
         published = ", ".join(repr(p) for p in alias.published)
@@ -102,17 +102,17 @@ def _applied_lines(applied: Applied) -> list[str]:
         lines.append("--apply changed no file.")
     if applied.left:
         lines += ["", "Not written, for you to decide:"]
-        lines += [line for item in dict.fromkeys(applied.left) for line in _wrap(f"- {item}")]
+        lines += [line for item in dict.fromkeys(applied.left) for line in wrapped(f"- {item}")]
     return lines
 
 
 def check_json(found: Check, applied: Applied | None = None) -> str:
     doc: dict[str, object] = {
-        "portal": found.portal, "registry": _relative(found.registry),
+        "portal": found.portal, "registry": relative(found.registry),
         "datasets": [_dataset_json(c) for c in found.datasets],
     }
     if applied is not None:
-        doc["applied"] = {"diffs": {_relative(e.path): e.diff(PROJECT_ROOT) for e in applied.edits},
+        doc["applied"] = {"diffs": {relative(e.path): e.diff(PROJECT_ROOT) for e in applied.edits},
                           "not_written": list(dict.fromkeys(applied.left))}
     return json.dumps(doc, indent=2)
 
@@ -125,7 +125,7 @@ def _dataset_json(check: DatasetCheck) -> dict:
                     "proposal": f.proposal} for f in check.fields],
         "kind_problems": check.kind_problems,
         "names": [{"role": n.role, "field": n.field, "distinct_values": len(n.values), "capped": n.capped,
-                   "error": n.error or None, "seed": _relative(n.seed.path) if n.seed else None,
+                   "error": n.error or None, "seed": relative(n.seed.path) if n.seed else None,
                    "missing": [{"alias_key": m.alias_key, "published": list(m.published), "rows": m.rows,
                                 "guess": m.guess} for m in n.missing]} for n in check.names],
         "vintage": {"stamp": str(check.vintage.stamp), "at": check.vintage.at.isoformat() + "Z"}
