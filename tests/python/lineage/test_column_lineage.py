@@ -8,6 +8,7 @@ passes a `masked` step on every path.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -243,10 +244,14 @@ def test_a_model_that_bypasses_the_mask_on_one_column_fails_the_check(tmp_path: 
     shutil.copytree(REPO, project, ignore=_top_level(".venv", ".git", "target", "logs", "warehouse", "data", "tests",
                                                      "docs", "scripts"))
     model = project / "models" / "marts" / "reporting" / "rpt_town_participation_by_region.sql"
-    masked = "{{ mask_if_suppressed('suppression_result.recipient_count_upper') }}"
+    masked = re.compile(r"\{\{ masked_bounds\(\s*'suppression_result.recipient_count',.*?\) \}\}", re.DOTALL)
     sql = model.read_text()
-    assert masked in sql
-    model.write_text(sql.replace(masked, "suppression_result.recipient_count_upper"))
+    assert len(masked.findall(sql)) == 1
+    # the same three columns, with the mask left off the upper bound
+    bypassed = ("cast({{ mask_if_suppressed('suppression_result.recipient_count') }} as bigint) as recipient_count, "
+                "cast({{ mask_if_suppressed('suppression_result.recipient_count_lower') }} as bigint) "
+                "as recipient_count_lower, suppression_result.recipient_count_upper")
+    model.write_text(masked.sub(lambda _: bypassed, sql))
     env = {**_env(tmp_path), "DBT_PROFILES_DIR": str(project)}
     compiled = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "compile", "--select", "resource_type:model",
