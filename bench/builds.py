@@ -1,10 +1,10 @@
-"""The warehouse as a user builds it: `make build` on an empty warehouse, then `make refresh` after the next
+"""The warehouse as a user builds it: `make update` on an empty warehouse, then `make update` again after the next
 publication, each timed as one command (land, dbt, publish), with dbt's node time per layer.
 
 Both run the project's own Makefile targets with the benchmark's paths: the warehouse, the build state, the
 published file and the exports under the benchmark's folder, and the registry with the scaled dataset added
 (`CTDSS_REGISTRY`). The build lands from the snapshot (`LOAD_ARGS=--snapshot DIR`): the emulator holds every row
-as a Python object, which 10M rows would not fit. The refresh lands as `make refresh` does from the portal,
+as a Python object, which 10M rows would not fit. The refresh lands as `make update` does from the portal,
 through the local Socrata emulator (`LOAD_ARGS=--portal URL`): unchanged datasets are skipped by their
 rowsUpdatedAt, and the monthly ones re-pull their window (see `scale.write_window` for what the emulator holds).
 """
@@ -22,7 +22,7 @@ from measure import BenchError, emulator, measured
 LAYERS = ("seeds", "staging", "intermediate", "qa", "marts", "reporting", "snapshots", "other")
 RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "unit_test")
 REGISTRY = Path("models") / "staging" / "socrata" / "_socrata__sources.yml"
-# The steps of `make build` and `make refresh` (the Makefile's order), by the verb of the command make echoes
+# The steps of `make update` (the Makefile's order), by the verb of the command make echoes
 # as each starts.
 STEPS = (("land", "load"), ("dbt", "build"), ("lineage", "lineage"), ("publish", "publish"))
 
@@ -90,15 +90,15 @@ def _ctdss_verb(line: str) -> str | None:
 
 def build_and_refresh(work: Path, snapshot: Path, portal: Path, registry: Path, root: Path,
                       logs: Path, label: str) -> dict:
-    """`make build` on an empty warehouse from the snapshot, then `make refresh` through the emulator serving
+    """`make update` on an empty warehouse from the snapshot, then `make update` again through the emulator serving
     the next publication (`portal`, as `scale.write_window` writes it)."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = environment(work, registry)
-    full = make("build", f"--snapshot {snapshot}", env, root, logs / f"make-build-{label}.log")
+    full = make("update", f"--snapshot {snapshot}", env, root, logs / f"make-build-{label}.log")
     full_dbt = dbt_timings(work / "target")
     with emulator(portal, logs / f"emulator-refresh-{label}.log") as emu:
-        refresh = make("refresh", f"--portal {emu.url}", env, root, logs / f"make-refresh-{label}.log")
+        refresh = make("update", f"--portal {emu.url}", env, root, logs / f"make-refresh-{label}.log")
     refresh_dbt = dbt_timings(work / "target")
     published = (work / "analysts" / "ct_dss_analysts.duckdb").stat().st_size
     shutil.rmtree(work, ignore_errors=True)

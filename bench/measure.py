@@ -1,6 +1,6 @@
 """Running the benchmark's steps as processes of their own, and reading what they cost.
 
-Each measured step (a landing, a baseline, `make build`) runs in a child process, so its peak memory is its
+Each measured step (a landing, a baseline, `make update`) runs in a child process, so its peak memory is its
 own: `wait4`'s ru_maxrss, or the VmHWM the worker scripts report themselves (on Linux ru_maxrss also counts the
 image the child was forked from). The local Socrata emulator runs in a process of its own as well.
 """

@@ -54,17 +54,18 @@ with the bundled sample's datasets beside it: nothing is built for the benchmark
   into a pandas DataFrame, then DuckDB `executemany` (`bench/baseline.py`). "Exactly once" compares the rows
   and distinct `:id`s landed with the rows served (the baseline's rows carry no `:id`: only its count is
   checked).
-- **`make build`** on an empty warehouse: the loader from the snapshot (the emulator would hold every row of
-  the 100x table as a Python object), `ctdss build` (no state yet, so every node), `ctdss publish`; one
-  command, timed whole, with dbt's node time per layer from `run_results.json` (a test counts with the layer
-  of the model it tests; with two threads node times overlap, so the layers add up to more than dbt's wall
-  time).
-- **`make refresh`** after the next publication: a new month in every monthly dataset, the two months before
-  it revised (annual datasets are not republished). It lands as from the portal, through the emulator: the
-  datasets whose rowsUpdatedAt is unchanged are skipped, and the monthly ones re-pull their window (the last
-  three months and anything newer; the emulator holds, of the scaled dataset, the months such a pull asks
-  for). It then builds `source_status:fresher+ state:modified+` against the state of the build before, and
-  republishes the tables it rebuilt. The ratio is its wall time over `make build`'s, at the same scale.
+- **The build**, `make update` on an empty warehouse: the loader from the snapshot (the emulator would hold
+  every row of the 100x table as a Python object), `ctdss build` (no state yet, so every node), `ctdss
+  publish`; one command, timed whole, with dbt's node time per layer from `run_results.json` (a test counts
+  with the layer of the model it tests; with two threads node times overlap, so the layers add up to more than
+  dbt's wall time).
+- **The refresh**, `make update` again after the next publication: a new month in every monthly dataset, the
+  two months before it revised (annual datasets are not republished). It lands as from the portal, through the
+  emulator: the datasets whose rowsUpdatedAt is unchanged are skipped, and the monthly ones re-pull their
+  window (the last three months and anything newer; the emulator holds, of the scaled dataset, the months such
+  a pull asks for). It then builds `source_status:fresher+ state:modified+` against the state of the build
+  before, and republishes the tables it rebuilt. The ratio is its wall time over the build's, at the same
+  scale.
 - **`make demo`** on a fresh clone of the committed project: once including `make setup` (the venv and the
   pinned packages), then again on a fresh warehouse file, after install.
 
@@ -189,8 +190,8 @@ def _dbt(scales: list[dict]) -> list[str]:
         "", "### dbt build of the shipped models, by layer", "",
         _table(["scale", "rows", "dbt wall s", *[f"{x} s" for x in layers]], rows),
         "", "Layer columns are node time (models and their tests) summed per layer.",
-        "", "### `make build` and `make refresh`", "",
-        _table(["scale", "make build s", "make refresh s", "refresh / build",
+        "", "### The build and the refresh (`make update`)", "",
+        _table(["scale", "build s", "refresh s", "refresh / build",
                 *[f"refresh: {name} s" for name, _ in STEPS], "models and snapshots rebuilt"], refresh),
         "", "The refresh's steps are timed from when make starts each one's command: the loader (`ctdss load`), "
         "dbt with its start-up and parse (`ctdss build`), the column lineage (`ctdss lineage`) and the "

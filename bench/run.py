@@ -6,8 +6,8 @@ For each scale (1x, 10x, 100x of one shipped kind's data; see scale.py) it measu
   - landing through the local Socrata emulator, at the emulator scales: the project's loader (its live path),
     dlt's `rest_api` source into DuckDB, and the naive baseline (sodapy + pandas + executemany), each in its
     own process (dlt and the baseline in venvs of their own), with whether every row arrived exactly once;
-  - `make build` on an empty warehouse (land, the project's dbt models, publish), with dbt's node time per
-    layer; then `make refresh` after the next publication, and its ratio to the build;
+  - `make update` on an empty warehouse (land, the project's dbt models, publish), with dbt's node time per
+    layer; then `make update` again after the next publication, and its ratio to the build;
 and once: `make demo` end to end on a fresh warehouse file, after install.
 
 Results go to a JSON file and a Markdown page (docs/benchmarks.json and docs/benchmarks.md for a full run).
@@ -68,7 +68,8 @@ def _snapshot(run: Run, k: int) -> tuple[Path, dict]:
 
 
 def measure_scale(run: Run, k: int, registry: Path) -> dict:
-    """Landing from the snapshot (the loader, and DuckDB's read_json), then make build and make refresh."""
+    """Landing from the snapshot (the loader, and DuckDB's read_json), then make update on an empty warehouse
+    and again after the next publication."""
     data = run.work / "data"
     print(f"bench: {k}x: writing the snapshots", flush=True)
     snap, info = _snapshot(run, k)
@@ -80,7 +81,7 @@ def measure_scale(run: Run, k: int, registry: Path) -> dict:
     print(f"bench: {k}x: landing {info['rows']:,} rows from the snapshot, and DuckDB's read_json", flush=True)
     out["landing_snapshot"] = lands.snapshot(snap, k)
     out["read_json"] = lands.read_json(snap, k)
-    print(f"bench: {k}x: make build on an empty warehouse, then make refresh after the next publication",
+    print(f"bench: {k}x: make update on an empty warehouse, then again after the next publication",
           flush=True)
     out.update(builds.build_and_refresh(run.work / "warehouse" / f"{k}x", snap, portal, registry, run.root,
                                         run.logs, f"{k}x"))
@@ -174,7 +175,7 @@ def run_all(run: Run, command: str) -> dict:
     result["growth"] = {
         "landing from a snapshot": growth(result["scales"], ("landing_snapshot", "seconds")),
         "dbt build (wall)": growth(result["scales"], ("build", "dbt", "elapsed_seconds")),
-        "make build (land, dbt, publish)": growth(result["scales"], ("build", "wall_seconds")),
+        "the build (land, dbt, publish)": growth(result["scales"], ("build", "wall_seconds")),
     }
     result["targets"] = targets.evaluate(result)
     result["notes"] = targets.notes(result)

@@ -29,7 +29,7 @@ rows_to_build as (
     where
         {{ rows }}.month_start_date is null
         or {{ rows }}.month_start_date in (
-            {%- if upstream is not none and this is not string and execute %}
+            {%- if upstream is not none and this is not string and execute and not var('lint_incremental_branch', false) %}
             {{- date_literals(run_query(months_to_rebuild_sql(upstream)).columns[0].values()) -}}
             {%- else %}
             {{ months_to_rebuild_sql(rows) | indent(12) }}

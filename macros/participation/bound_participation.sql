@@ -6,7 +6,7 @@
 
         with town_race_annual as (select * from {{ ref('stg_socrata__town_race_annual') }}),
         {{ bound_participation('town_race_annual', 'town_race_annual', {'race_key': 'race_key', ...},
-                               dataset_kinds()) }}
+                               dataset_kinds(), ['race']) }}
         select * from final
 
     One macro for every dataset kind, so that each kind's model (and its lineage from its own source) stays
@@ -14,11 +14,17 @@
     its name. The model calls `dataset_kinds` itself, so that a unit test can override it: a unit test's project
     has no graph of sources to read the registry from, and states the properties it assumes instead. -#}
 
-{% macro bound_participation(kind, rows, columns, kinds) -%}
+{% macro bound_participation(kind, rows, columns, kinds, categories) -%}
     {#- The shared columns, in order; `common` are those every staging model has under that name. -#}
+    {%- set category_columns = [] -%}
+    {%- for category in categories -%}
+        {%- do category_columns.extend([category ~ '_key', category ~ '_as_published']) -%}
+    {%- endfor -%}
     {%- set shared = [
         'source_dataset_id', 'source_row_id', 'load_id', 'program_code', 'program_as_published',
-        'assistance_type_code', 'race_key', 'race_as_published', 'town_key', 'town_as_published',
+        'assistance_type_code',
+    ] + category_columns + [
+        'town_key', 'town_as_published',
         'medical_benefit_plan', 'period_as_published', 'calendar_year', 'month_start_date', 'count_as_published',
         'count_issue', 'period_issue', 'recipient_count', 'is_synthetic', 'source_rows_updated_at', 'loaded_at',
     ] -%}
@@ -183,7 +189,9 @@ quarantined as (
                     when program_code = '__UNMAPPED__' then 'unmapped_program'
                 end,
                 case when town_key = '__unmapped__' then 'unmapped_town' end,
-                case when race_key = '__unmapped__' then 'unmapped_race' end,
+                {%- for category in categories %}
+                case when {{ category }}_key = '__unmapped__' then 'unmapped_{{ category }}' end,
+                {%- endfor %}
                 count_issue
             ),
             ''

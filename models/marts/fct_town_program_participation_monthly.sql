@@ -44,10 +44,8 @@ rolled_up as (
             sum(case when is_suppressed_at_source then 1 else 0 end) as {{ dbt.type_int() }}
         ) as assistance_types_suppressed_at_source,
         cast(
-            case
-                when sum(recipient_count_lower) = sum(recipient_count_upper)
-                    then sum(recipient_count_lower)
-            end as {{ dbt.type_bigint() }}
+            {{ exact_value('sum(recipient_count_lower)', 'sum(recipient_count_upper)') }}
+            as {{ dbt.type_bigint() }}
         ) as enrolments,
         cast(sum(recipient_count_lower) as {{ dbt.type_bigint() }}) as enrolments_lower,
         cast(sum(recipient_count_upper) as {{ dbt.type_bigint() }}) as enrolments_upper,

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 import textwrap
 from pathlib import Path
 
 from ctdss import config
+from ctdss.cli_parser import CommandParser
 from ctdss.errors import UserError
 from ctdss.spark import cli as spark_cli
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="ctdss", description="Load Connecticut DSS participation datasets from Socrata into DuckDB."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('ctdss')}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_loading_parsers(sub)
     _add_onboarding_parsers(sub)
@@ -72,11 +75,43 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    check = sub.add_parser(
+        "check", help="check every registered dataset against the portal before a load",
+        description="For each registered dataset: whether the portal serves it (403: private or withdrawn; 404: "
+        "wrong id or removed), whether every registry field is still served and, where one is not, which served "
+        "field takes its place, whether its kind still fits, the spellings of its name-like columns the seeds do "
+        "not map, its rowsUpdatedAt and row count, and whether it would load as it stands. Reads only, unless "
+        "--apply. Exits 1 when a load would fail.",
+    )
+    check.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
+    check.add_argument("--dataset", action="extend", nargs="+", metavar="ID", help="only these datasets")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.add_argument("--apply", action="store_true",
+                       help="write the unambiguous field renames into the registry and the alias rows whose target "
+                            "a close spelling names into their seeds, and print the diff; never anything ambiguous")
+
+    portal = sub.add_parser("portal", help="run a local Socrata portal serving a snapshot, to try onboarding on")
+    portal_actions = portal.add_subparsers(dest="portal_command", required=True)
+    serve = portal_actions.add_parser(
+        "serve", help="serve a snapshot (default: the bundled synthetic sample) as a Socrata portal until interrupted",
+        description="Serve a snapshot directory on 127.0.0.1 the way a Socrata portal does (/api/views, /resource "
+        "with SoQL, /api/catalog/v1), so that discover, inspect, check, extract and load can be tried offline. "
+        "Prints the portal's URL, then serves until interrupted (Ctrl-C).",
+    )
+    serve.add_argument("--snapshot", type=Path, help="the snapshot directory (default: data/sample)")
+    serve.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
+
 
 def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
-    build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all")
+    build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all",
+                           description="Run `dbt build` on what changed since the last successful build (code, "
+                           "seeds or landed data), or on everything when there is no usable record of one.")
     build.add_argument("--full", action="store_true", help="build everything, whatever the last build's state")
     build.add_argument("--state", type=Path, help="the last build's state (default: $CTDSS_STATE_DIR)")
+
+    generate = sub.add_parser("generate",
+                              help="write the dbt models and checks every dataset kind shares (the registry's)")
+    generate.add_argument("--check", action="store_true", help="write nothing; fail if a generated file is out of date")
 
     publish = sub.add_parser("publish", help="publish the analysts' file (marts and reports) and the public release "
                                              "(suppressed reports only), read-only files BI tools open")
@@ -173,12 +208,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_unmapped(args: argparse.Namespace) -> int:
-    from ctdss.build.failures import explain, unmapped
+    from ctdss.build.failures import all_mapped, explain, unmapped
 
     target = args.target_path or config.dbt_target_path()
     message = explain(unmapped(target, args.db or config.warehouse_path()))
     if message:
         _print_error(message)
+    else:
+        print(all_mapped(target))
     return 0
 
 
@@ -212,6 +249,30 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from ctdss.onboard.check import check_registry
+    from ctdss.onboard.check_apply import apply
+    from ctdss.onboard.check_output import check_json, check_text
+    from ctdss.registry import load_registry
+
+    registry = load_registry()
+    registry.select(args.dataset)  # fail on an unknown id before any request
+    source = _portal_source(args.portal)
+    try:
+        found = check_registry(source, registry, args.dataset)
+    finally:
+        source.close()
+    applied = apply(found) if args.apply else None
+    print(check_json(found, applied) if args.json else check_text(found, applied))
+    return 1 if [c for c in found.datasets if not (applied.loads(c) if applied else c.loads)] else 0
+
+
+def cmd_portal(args: argparse.Namespace) -> int:
+    from ctdss.onboard.local_portal import serve
+
+    return serve(args.snapshot, args.port)
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ctdss.sample import generate
 
@@ -224,6 +285,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     from ctdss.build.runner import build
 
     print(build(config.warehouse_path(), args.state or config.state_dir(), full=args.full))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ctdss.build import models
+
+    changed = (models.differences if args.check else models.write)(config.PROJECT_ROOT)
+    for path in changed:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        raise UserError(f"{len(changed)} generated file(s) differ from what the registry gives (listed above). Run "
+                        f"`make generate` and commit the result, rather than editing a generated file by hand.")
     return 0
 
 
@@ -286,7 +359,10 @@ COMMANDS = {
     "unmapped": cmd_unmapped,
     "discover": cmd_discover,
     "inspect": cmd_inspect,
+    "check": cmd_check,
+    "portal": cmd_portal,
     "build": cmd_build,
+    "generate": cmd_generate,
     "sample": cmd_sample,
     "publish": cmd_publish,
     "lineage": cmd_lineage,

@@ -26,6 +26,12 @@ def registry_path() -> Path:
     return _path("CTDSS_REGISTRY", REGISTRY_PATH)
 
 
+def seeds_dir() -> Path:
+    """The alias seeds `ctdss inspect` and `ctdss check` read and `ctdss check --apply` appends to:
+    $CTDSS_SEEDS_DIR (the seeds of a copy of the project, say), default seeds/. dbt always reads seeds/."""
+    return _path("CTDSS_SEEDS_DIR", PROJECT_ROOT / "seeds")
+
+
 def warehouse_path() -> Path:
     """The working DuckDB file: $CTDSS_DB, default warehouse/ct_dss.duckdb under the project."""
     return _path("CTDSS_DB", PROJECT_ROOT / "warehouse" / "ct_dss.duckdb")

@@ -74,6 +74,8 @@ class Kind:
     geography: Geography = Geography.STATEWIDE
     period: Period = Period.YEAR
     series: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # role -> the map its names go through (build.name_maps)
+    incremental: bool = False  # its bounded model rebuilds only the months a load revised
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -156,7 +158,8 @@ def _parse_kind(path: Path, table: dict, seen_ids: set[str]) -> Kind:
         seen_ids.add(ds.id)
         datasets.append(ds)
     return Kind(name=name, required_roles=required, datasets=tuple(datasets), geography=geography, period=period,
-                series=series)
+                series=series, names={str(k): str(v) for k, v in (meta.get("names") or {}).items()},
+                incremental=bool(meta.get("incremental", False)))
 
 
 def _kind_properties(path: Path, where: str, meta: dict) -> tuple[Geography, Period, str]:

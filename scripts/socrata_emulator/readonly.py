@@ -4,7 +4,7 @@ The tests' emulator deep-copies every row of a dataset on each request (so that 
 the server runs) and sorts them again for each page. At a million rows that costs seconds per request, which a
 benchmark would measure as the client's time. This subclass serves the same rows through the same `run_query`,
 without the copy, and keeps the rows in `:id` order so that `$order=:id` pages are slices. Rows must not be
-changed while it serves them.
+changed while it serves them, and it keeps no log of the requests (a server left running would grow with it).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from socrata_emulator.server import SYSTEM_FIELDS, SocrataEmulator, run_query
+from socrata_emulator.server import SYSTEM_FIELDS, Request, SocrataEmulator, run_query
 
 _ID_ORDERS = (":id", ":id asc")
 
@@ -24,6 +24,10 @@ class ReadOnlyEmulator(SocrataEmulator):
         super().__init__(snapshot_dir)
         self._served: dict[str, tuple[list, list, set]] = {}
         self._served_lock = threading.Lock()
+
+    def _record(self, request: Request) -> None:
+        with self._changed:
+            self._changed.notify_all()  # what `wait_until` waits on; the request itself is not kept
 
     def _prepared(self, dataset_id: str) -> tuple[list, list, set] | None:
         """The dataset's rows, the same rows in `:id` order, and its known field names (computed once)."""

@@ -314,12 +314,13 @@ class SocrataEmulator:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> SocrataEmulator:
+    def start(self, port: int = 0) -> SocrataEmulator:
+        """Serve on `port` of 127.0.0.1 (0: a free port the system picks)."""
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._stopping.clear()
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", port), handler)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"socrata-emulator-{self.port}", daemon=True)

@@ -98,7 +98,7 @@ items as (
     select
         *,
         cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
-        case when lower_bound = upper_bound then lower_bound end as point_value,
+        {{ exact_value('lower_bound', 'upper_bound') }} as point_value,
         {{ dbt.concat([
             'item_kind', "'|'", "coalesce(program_code, program_family, '')", "'|'",
             'cast(month_start_date as ' ~ dbt.type_string() ~ ')',

@@ -53,7 +53,7 @@ flagged as (
     select
         *,
         cast(extract(year from month_start_date) as {{ dbt.type_int() }}) as calendar_year,
-        case when lower_bound = upper_bound then lower_bound end as point_value,
+        {{ exact_value('lower_bound', 'upper_bound') }} as point_value,
         {{ disclosure_flags('lower_bound', 'upper_bound') }}
 
     from family_months

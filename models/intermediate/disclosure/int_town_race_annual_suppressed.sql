@@ -23,10 +23,9 @@ flagged as (
         town_race_years.calendar_year,
         town_race_years.recipient_count_lower as lower_bound,
         town_race_years.recipient_count_upper as upper_bound,
-        case
-            when town_race_years.recipient_count_lower = town_race_years.recipient_count_upper
-                then town_race_years.recipient_count_lower
-        end as point_value,
+        {{ exact_value(
+            'town_race_years.recipient_count_lower', 'town_race_years.recipient_count_upper',
+        ) }} as point_value,
         town_race_years.has_methodology_break,
         town_race_years.is_synthetic,
         {{ disclosure_flags(

@@ -32,7 +32,11 @@ final as (
         suppression_result.assistance_type_as_published,
 
         -- numerics
-        {{ published_count_columns('suppression_result') }},
+        {{ masked_bounds(
+            'suppression_result.point_value',
+            'suppression_result.lower_bound',
+            'suppression_result.upper_bound',
+        ) }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -35,7 +35,11 @@ final as (
         -- numerics
         suppression_result.calendar_year,
         cast(suppression_result.cell_count as {{ dbt.type_int() }}) as medical_benefit_plan_count,
-        {{ published_count_columns('suppression_result') }},
+        {{ masked_bounds(
+            'suppression_result.point_value',
+            'suppression_result.lower_bound',
+            'suppression_result.upper_bound',
+        ) }},
 
         -- booleans
         suppression_result.is_suppressed,

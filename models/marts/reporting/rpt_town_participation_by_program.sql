@@ -88,15 +88,11 @@ final as (
         suppression_result.planning_region_name,
 
         -- numerics
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count_lower') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_lower,
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_upper,
+        {{ masked_bounds(
+            'suppression_result.recipient_count',
+            'suppression_result.recipient_count_lower',
+            'suppression_result.recipient_count_upper',
+        ) }},
         {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans

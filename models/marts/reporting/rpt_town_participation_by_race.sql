@@ -43,7 +43,11 @@ final as (
 
         -- numerics
         cast(races.sort_order as {{ dbt.type_int() }}) as race_sort_order,
-        {{ published_count_columns('suppression_result') }},
+        {{ masked_bounds(
+            'suppression_result.point_value',
+            'suppression_result.lower_bound',
+            'suppression_result.upper_bound',
+        ) }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -24,9 +24,7 @@ cells as (
 
     select
         *,
-        case
-            when recipient_count_lower = recipient_count_upper then recipient_count_lower
-        end as recipient_count
+        {{ exact_value('recipient_count_lower', 'recipient_count_upper') }} as recipient_count
 
     from geography_totals
 
@@ -65,15 +63,11 @@ final as (
 
         -- numerics
         cast(suppression_result.town_count as {{ dbt.type_int() }}) as town_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count_lower') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_lower,
-        cast(
-            {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_upper,
+        {{ masked_bounds(
+            'suppression_result.recipient_count',
+            'suppression_result.recipient_count_lower',
+            'suppression_result.recipient_count_upper',
+        ) }},
         {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans

@@ -30,44 +30,44 @@ town_population as (
 ),
 
 {% if is_incremental() -%}
--- The cells whose rows were landed again (a new latest load) or that are new, and the table's cells that are
--- gone: the years they fall in are rebuilt, and the year after each.
-changed_cells as (
+    -- The cells whose rows were landed again (a new latest load) or that are new, and the table's cells that
+    -- are gone: the years they fall in are rebuilt, and the year after each.
+    changed_cells as (
 
-    select family_years.calendar_year
+        select family_years.calendar_year
 
-    from family_years
-    left join {{ this }} as built
-        on
-            family_years.town_key = built.town_key
-            and family_years.program_family = built.program_family
-            and family_years.month_start_date = built.month_start_date
-            and family_years.load_id = built.load_id
-    where built.town_key is null
+        from family_years
+        left join {{ this }} as built
+            on
+                family_years.town_key = built.town_key
+                and family_years.program_family = built.program_family
+                and family_years.month_start_date = built.month_start_date
+                and family_years.load_id = built.load_id
+        where built.town_key is null
 
-    union all
+        union all
 
-    select built.calendar_year
+        select built.calendar_year
 
-    from {{ this }} as built
-    left join family_years
-        on
-            built.town_key = family_years.town_key
-            and built.program_family = family_years.program_family
-            and built.month_start_date = family_years.month_start_date
-    where family_years.town_key is null
+        from {{ this }} as built
+        left join family_years
+            on
+                built.town_key = family_years.town_key
+                and built.program_family = family_years.program_family
+                and built.month_start_date = family_years.month_start_date
+        where family_years.town_key is null
 
-),
+    ),
 
-years_to_build as (
+    years_to_build as (
 
-    select calendar_year from changed_cells
+        select calendar_year from changed_cells
 
-    union
+        union
 
-    select calendar_year + 1 as calendar_year from changed_cells
+        select calendar_year + 1 as calendar_year from changed_cells
 
-),
+    ),
 
 {% endif -%}
 cells as (
@@ -75,9 +75,9 @@ cells as (
     select * from family_years
     {%- if is_incremental() %}
     -- The year before each year built is computed again too, for the changes and averages to read.
-    where
-        calendar_year in (select years_to_build.calendar_year from years_to_build)
-        or calendar_year + 1 in (select years_to_build.calendar_year from years_to_build)
+        where
+            calendar_year in (select years_to_build.calendar_year from years_to_build)
+            or calendar_year + 1 in (select years_to_build.calendar_year from years_to_build)
     {%- endif %}
 
 ),
@@ -199,7 +199,7 @@ final as (
             and published.program_family = trailing_year.program_family
             and published.month_start_date = trailing_year.month_start_date
     {%- if is_incremental() %}
-    where published.calendar_year in (select years_to_build.calendar_year from years_to_build)
+        where published.calendar_year in (select years_to_build.calendar_year from years_to_build)
     {%- endif %}
 
 )

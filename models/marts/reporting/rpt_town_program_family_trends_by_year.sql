@@ -38,10 +38,7 @@ suppression_result as (
         family_totals.has_methodology_break,
         family_totals.is_synthetic,
         decisions.is_suppressed,
-        case
-            when family_totals.enrolments_lower = family_totals.enrolments_upper
-                then family_totals.enrolments_lower
-        end as enrolments,
+        {{ exact_value('family_totals.enrolments_lower', 'family_totals.enrolments_upper') }} as enrolments,
         family_totals.enrolments_lower,
         family_totals.enrolments_upper
 

@@ -76,6 +76,15 @@ def explain(found: list[Unmapped]) -> str | None:
     )
 
 
+def all_mapped(target: Path) -> str:
+    """What `ctdss unmapped` says when it finds no unmapped spelling: that every name is mapped, or that there is
+    no parsed project to tell."""
+    if not _name_tests(Path(target)):
+        return (f"No names_are_mapped test to read in {Path(target) / 'manifest.json'}: dbt has not parsed the "
+                f"project there, and its own output says why the build failed.")
+    return "Every name is mapped: the last build's names_are_mapped tests stored no spelling without an alias."
+
+
 def _spelling(value: str) -> str:
     if len(value) <= LONGEST:
         return repr(value)

@@ -11,8 +11,9 @@ the agency. `release()` writes, from the analysts' file just published (so both 
 - the Parquet and CSV exports of the `rpt_` tables, with the manifest of source vintages.
 
 The report site (`ctdss report`) is written from this file only. Both are written whole each time, atomically as
-the analysts' file is (a new file renamed into place, a new exports folder swapped in): on the synthetic sample
-that takes under a second, so the refresh path's reuse of unchanged tables is kept for the analysts' file only.
+the analysts' file is (a new file the published path is pointed at, a new exports folder swapped in): on the
+synthetic sample that takes under a second, so the refresh path's reuse of unchanged tables is kept for the
+analysts' file only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ctdss.deliver.catalogue import FLAGS_TABLE, PUBLICATION_TABLE, REPORTING_SC
 from ctdss.deliver.exports import write_exports
 from ctdss.deliver.publish import STORAGE_VERSION, copy_table
 from ctdss.errors import UserError, first_line
-from ctdss.folders import replaced_file
+from ctdss.folders import published_file
 from ctdss.load.warehouse import qi, ql
 
 # The facts whose methodology flags the report marks on its charts (report.series, report.queries): only theirs
@@ -69,11 +70,11 @@ def not_public(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def release(analysts_db: Path, public_db: Path, exports_dir: Path) -> ReleaseResult:
-    """Write the public release from the analysts' file: the file, renamed into place, then its exports."""
+    """Write the public release from the analysts' file: the file, then its exports."""
     started = time.perf_counter()
     analysts_db, public_db, exports_dir = Path(analysts_db), Path(public_db), Path(exports_dir)
     con = duckdb.connect()
-    with replaced_file(public_db) as temp:
+    with published_file(public_db) as temp:
         try:
             _attach_analysts(con, analysts_db)
             con.execute(f"attach {ql(str(temp))} as pub (storage_version {ql(STORAGE_VERSION)})")

@@ -3,15 +3,16 @@
 The analysts' file carries the facts' unsuppressed counts and bounds and stays inside the agency; the public
 release (public_release) is written from it with the suppressed reports only.
 
-dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file next to the old
-one and renames it into place (an atomic replace on POSIX), so:
+dbt builds into the working file (`CTDSS_DB`). `publish()` writes a complete new published file in a folder of
+its own and points the published path, a symbolic link, at it in one rename (`folders.published_file`), so:
 
 - a reader holding the published file open keeps reading the old file, unchanged, and never blocks a rebuild,
   because nothing ever opens the published file for writing;
+- a new connection sees the new file, even in a process that still holds a connection to the old one;
 - a fresh reader sees either the old file or the new one, never a half-written one;
 - a failed publish leaves the old file as it was.
 
-`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make refresh`) writes again only the
+`publish(..., built=...)` (`ctdss publish --changed`, the last step of `make update`) writes again only the
 exports of the tables whose build stamp (the dbt invocation that last wrote them, from the state `ctdss build`
 keeps) differs from the one they were published with: the exports of the tables kept are hard links to the
 previous exports. The file itself is then written from a byte copy of the previous published file, in which
@@ -44,7 +45,7 @@ from ctdss.deliver import publish_months as months
 from ctdss.deliver.catalogue import PUBLICATION_TABLE, write_catalogue
 from ctdss.deliver.exports import write_exports
 from ctdss.errors import UserError
-from ctdss.folders import replaced_file
+from ctdss.folders import published_file
 from ctdss.load.warehouse import attach_read_only
 from ctdss.load.warehouse import qi as _q
 from ctdss.load.warehouse import ql as _lit
@@ -61,7 +62,19 @@ PUBLICATION_COLUMNS = {
     "load_ids": "The ctdss load runs that landed those rows (see raw._load_audit in the working file).",
     "is_synthetic": "True when the rows come from the bundled synthetic sample: never cite them.",
     "published_at": "When this file was published (UTC).",
+    "superseded_years": "The years of which another dataset's cells were published instead of this dataset's "
+                        "(comma separated); null when none is.",
+    "superseded_by": "The datasets whose cells were published instead, for those years.",
 }
+# The working file's record of the cells another dataset supersedes (models/qa), and what publication reads of it.
+SUPERSEDED_TABLE = "qa_superseded_rows"
+SUPERSEDED_COLUMNS = ("source_dataset_id", "source_rows_updated_at", "load_id", "is_synthetic", "calendar_year",
+                      "chosen_source_dataset_id")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> set[str]:
+    return {r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? and "
+                                      "schema_name = ? and table_name = ?", [database, schema, table]).fetchall()}
 
 
 @dataclass(frozen=True)
@@ -207,13 +220,13 @@ def publish(work_db: Path, published_db: Path, exports_dir: Path, built: dict[st
     the tables whose stamp is the one they were last published with are kept instead of written again."""
     work_db, published_db, exports_dir = Path(work_db), Path(published_db), Path(exports_dir)
     con = duckdb.connect()
-    with replaced_file(published_db) as temp:
+    with published_file(published_db) as temp:
         try:
             attach_read_only(con, work_db, "publish")
             tables = _tables(con)
             if not tables:
                 raise UserError(f"The working warehouse {work_db} has no marts yet. Run `make demo` (offline) or "
-                                f"`make build` to build them, then publish.")
+                                f"`make update` to build them, then publish.")
             record = _usable_record(published_db, exports_dir) if built is not None else None
             reuse = _reusable(record, built, tables) if built is not None else set()
             counts, synthetic, whole_bytes, years = _write(con, temp, published_db, tables, record, reuse)
@@ -239,18 +252,20 @@ def _record(published_db: Path, exports_dir: Path, built: dict[str, str] | None,
 
 
 def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, str | None]]) -> bool:
-    """A table of the source vintages behind the published facts, so every consumer can say what it shows."""
+    """A table of the source vintages behind the published facts, so every consumer can say what it shows: the
+    datasets the facts hold rows of, and those loaded whose cells another dataset supersedes (which years, and by
+    which dataset), so a dataset superseded in full is listed too."""
     facts = [
-        f"select source_dataset_id, source_rows_updated_at, load_id, is_synthetic from pub.marts.{_q(t)}"
+        f"select source_dataset_id, source_rows_updated_at, load_id, is_synthetic, null::integer, null::varchar "
+        f"from pub.marts.{_q(t)}"
         for s, t, _ in tables
         if s == "marts" and t.startswith("fct_") and {"source_dataset_id", "source_rows_updated_at", "load_id",
-                                                      "is_synthetic"} <= {
-            r[0] for r in con.execute(
-                "select column_name from duckdb_columns() where database_name = 'pub' and schema_name = 'marts' "
-                "and table_name = ?", [t]).fetchall()}
+                                                      "is_synthetic"} <= _columns(con, "pub", "marts", t)
     ]
+    if _columns(con, "work", "qa", SUPERSEDED_TABLE) >= set(SUPERSEDED_COLUMNS):
+        facts.append(f"select {', '.join(SUPERSEDED_COLUMNS)} from work.qa.{SUPERSEDED_TABLE}")
     union = " union all ".join(facts) if facts else (
-        "select null::varchar, null::timestamp, null::varchar, false where false")
+        "select null::varchar, null::timestamp, null::varchar, false, null::integer, null::varchar where false")
     published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     con.execute(
         f"""create table pub.marts.{PUBLICATION_TABLE} as
@@ -259,13 +274,18 @@ def _write_publication(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, s
                 max(source_rows_updated_at) as source_rows_updated_at,
                 string_agg(distinct load_id, ', ' order by load_id) as load_ids,
                 bool_or(is_synthetic) as is_synthetic,
-                {_lit(published_at.isoformat(sep=' '))}::timestamp as published_at
-            from ({union}) as facts (source_dataset_id, source_rows_updated_at, load_id, is_synthetic)
+                {_lit(published_at.isoformat(sep=' '))}::timestamp as published_at,
+                string_agg(distinct cast(superseded_year as varchar), ', '
+                           order by cast(superseded_year as varchar)) as superseded_years,
+                string_agg(distinct superseded_by, ', ' order by superseded_by) as superseded_by
+            from ({union}) as facts (source_dataset_id, source_rows_updated_at, load_id, is_synthetic,
+                                     superseded_year, superseded_by)
             group by source_dataset_id
             order by source_dataset_id"""
     )
-    description = ("One row per source dataset behind this published file: its vintage (rowsUpdatedAt), the "
-                   "loads that landed it, whether it is the synthetic sample, and when the file was published.")
+    description = ("One row per source dataset loaded for this published file: its vintage (rowsUpdatedAt), the "
+                   "loads that landed it, whether it is the synthetic sample, when the file was published, and "
+                   "the years, if any, whose cells another dataset's rows supersede.")
     con.execute(f"comment on table pub.marts.{PUBLICATION_TABLE} is {_lit(description)}")
     for column, text in PUBLICATION_COLUMNS.items():
         con.execute(f"comment on column pub.marts.{PUBLICATION_TABLE}.{_q(column)} is {_lit(text)}")

@@ -1,7 +1,7 @@
 """Writing the next published file from a copy of the previous one, replacing only the months that changed.
 
 `ctdss publish --changed` starts from a byte copy of the published file it last wrote (never the file readers
-hold open: the copy is a new file, renamed into place as a whole write is). In the copy, a table whose build
+hold open: the copy is a new publication, put in place as a whole write is). In the copy, a table whose build
 stamp is the one it was published with is kept; a table with a `month_start_date` column and the same columns
 as in the working file gets, for each month whose rows differ (compared by row count and a sum of row hashes,
 month by month), that month's rows deleted and inserted again from the working file; any other table is

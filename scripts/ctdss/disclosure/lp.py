@@ -161,4 +161,4 @@ def _inconsistent(totals: list[Hashable]) -> InconsistentTotals:
     return InconsistentTotals(
         f"The published totals do not add up to their members' published values: no values of the masked cells "
         f"satisfy {len(totals)} of them ({named}). The published tables contradict each other; rebuild them "
-        f"(`make demo` or `make build`) and run the audit again, and if it persists, check the suppression models.")
+        f"(`make demo` or `make update`) and run the audit again, and if it persists, check the suppression models.")

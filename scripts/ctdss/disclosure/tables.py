@@ -90,7 +90,7 @@ def read_cells(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Cell]:
         raise UserError(
             f"{len(missing)} cells of the published tables have no bounds (the first is {missing[0]}): a published "
             f"row without its _lower and _upper values, or a masked row without a row in {TRUTH}, so the audit "
-            f"cannot tell their values. Rebuild the warehouse (`make demo` or `make build`) so that the view "
+            f"cannot tell their values. Rebuild the warehouse (`make demo` or `make update`) so that the view "
             f"covers every row of every rpt_ table, then run the audit again.")
     return cells
 
@@ -149,7 +149,7 @@ def _require(con: duckdb.DuckDBPyConnection) -> None:
     if missing:
         raise UserError(
             f"The working warehouse has no {', '.join(missing)}, which the disclosure audit reads. Build it "
-            f"(`make demo` offline, or `make build`) with the current models, then run the audit again.")
+            f"(`make demo` offline, or `make update`) with the current models, then run the audit again.")
 
 
 def _needed() -> Sequence[str]:

@@ -20,7 +20,8 @@ def trace_project(project: Project, registry: Registry) -> list[Edge]:
         if relation.type is NodeType.SOURCE:
             edges += portal.source_edges(relation, registry)
         elif relation.type in (NodeType.MODEL, NodeType.SNAPSHOT):
-            _add(schema, relation, relation.declared)  # what {{ this }} has, for an incremental model
+            if relation.declared:  # what {{ this }} has, for an incremental model; an undocumented model has
+                _add(schema, relation, relation.declared)  # none, and sqlglot refuses a table without columns
             tracer = ModelTracer(relation, schema, tables)
             relation.columns = tracer.columns()
             hits = {column: tracer.trace(column) for column in relation.columns}

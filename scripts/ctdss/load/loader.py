@@ -14,13 +14,17 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import duckdb
 
 from ctdss.errors import UserError
 from ctdss.load.contract import Contract, Stamp, check_contract, vintage
 from ctdss.load.landing import Pull, land_dataset, no_rows, refresh_label, window_start
+from ctdss.load.outcome import Outcome
 from ctdss.load.progress import NoProgress, ProgressSink
 from ctdss.load.sources import AlreadyLanded, Source
 from ctdss.load.warehouse import AuditEntry, Status, ensure_schema, last_loaded, ql, session, utcnow, write_audit
@@ -29,32 +33,17 @@ from ctdss.registry import Dataset, RefreshMode, Registry
 UNCHANGED = "unchanged"  # the refresh of a dataset skipped because its vintage is the one last loaded
 
 
-@dataclass
-class Outcome:
-    dataset: Dataset
-    status: Status
-    rows_landed: int = 0
-    rows_kept: int = 0
-    seconds: float = 0.0
-    refresh: str = ""
-    vintage: str = ""  # the metadata timestamp that decided whether the dataset changed, "" if it has none
-    extras: list[str] = field(default_factory=list)
-    error: str | None = None
-    unreachable: bool = False
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows_landed / self.seconds if self.seconds > 0 else 0.0
-
-
-def _already_landed(datasets: list[Dataset], db_path: Path, lock_timeout: float | None, force: bool) -> AlreadyLanded:
-    """Whether a dataset's metadata shows the vintage last landed (never with `force`, which lands all again)."""
+def _already_landed(datasets: list[Dataset], run: _Run, force: bool) -> AlreadyLanded:
+    """Whether a dataset's metadata shows the vintage last landed (never with `force`, which lands all again).
+    The warehouse is read at the first question, so a source that never asks leaves it unopened."""
     if force:
         return lambda ds, meta: False
-    with session(db_path, lock_timeout) as con:
-        landed = {(ds.id, stamp): last_loaded(con, ds, stamp) for ds in datasets for stamp in Stamp}
+    landed: dict[tuple[str, Stamp], object] = {}
 
     def unchanged(ds: Dataset, meta: dict) -> bool:
+        if not landed:
+            with run.session() as con:
+                landed.update({(d.id, stamp): last_loaded(con, d, stamp) for d in datasets for stamp in Stamp})
         dated = vintage(meta)
         return dated is not None and landed.get((ds.id, dated.stamp)) == dated.at
 
@@ -84,22 +73,22 @@ def load(
     """
     progress = progress or NoProgress()
     datasets = _held(registry.select(dataset_ids), source, require_all=require_all or bool(dataset_ids))
-    with session(db_path, lock_timeout) as con:
-        ensure_schema(con, registry)
     now = utcnow()
     for ds in registry.select(dataset_ids):
         if ds not in datasets:
             progress.absent(ds, source.description)
     run = _Run(registry, source, Path(db_path), lock_timeout, new_load_id(now), now, progress)
-    refused = source.preflight(datasets, registry.path, _already_landed(datasets, Path(db_path), lock_timeout, force))
+    refused = source.preflight(datasets, registry.path, _already_landed(datasets, run, force))
+    unreachable = False
     outcomes: list[Outcome] = []
     for ds in datasets:
         if refused:
-            outcome = run.refuse(ds, refused)
+            outcome = run.refuse(ds, refused, unreachable)
         else:
             outcome = _DatasetRun(run, ds).execute(force=force, full=full)
             if outcome.unreachable:
                 refused = outcome.error  # the portal cannot be reached at all: do not try the rest again
+                unreachable = True
         outcomes.append(outcome)
         run.progress.finished(outcome)
     return outcomes
@@ -126,9 +115,11 @@ def _held(datasets: list[Dataset], source: Source, *, require_all: bool) -> list
     return held
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
-    """What every dataset of one load shares."""
+    """What every dataset of one load shares. The warehouse is opened, and its raw schema made, only when the
+    load first needs it: a load that cannot reach the portal at all never opens it, so it leaves no new file
+    and an existing one as it was, byte for byte."""
 
     registry: Registry
     source: Source
@@ -137,19 +128,31 @@ class _Run:
     load_id: str
     loaded_at: datetime
     progress: ProgressSink
+    opened: bool = False
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with session(self.db_path, self.lock_timeout) as con:
+            if not self.opened:
+                ensure_schema(con, self.registry)
+                self.opened = True
+            yield con
 
     def entry(self, ds: Dataset, status: Status, started: datetime, **values: object) -> AuditEntry:
         return AuditEntry(self.load_id, ds, self.source.description, status, started, self.source.synthetic,
                           **values)  # type: ignore[arg-type]
 
-    def record(self, entry: AuditEntry) -> None:
-        with session(self.db_path, self.lock_timeout) as con:
+    def record(self, entry: AuditEntry, unreachable: bool = False) -> None:
+        """Write the audit row; not for a portal never reached by a load that has not opened the warehouse."""
+        if unreachable and not self.opened:
+            return
+        with self.session() as con:
             write_audit(con, entry)
 
-    def refuse(self, ds: Dataset, error: str) -> Outcome:
+    def refuse(self, ds: Dataset, error: str, unreachable: bool = False) -> Outcome:
         """Record the dataset as failed for a reason found before it was tried."""
-        self.record(self.entry(ds, Status.FAILED, utcnow(), error=error))
-        return Outcome(ds, Status.FAILED, error=error)
+        self.record(self.entry(ds, Status.FAILED, utcnow(), error=error), unreachable)
+        return Outcome(ds, Status.FAILED, error=error, unreachable=unreachable)
 
 
 @dataclass
@@ -159,8 +162,9 @@ class _DatasetRun:
     meta: dict | None = None
     contract: Contract | None = None
 
-    def _record(self, status: Status, started: datetime, **values: object) -> None:
-        self.run.record(self.run.entry(self.ds, status, started, meta=self.meta, contract=self.contract, **values))
+    def _record(self, status: Status, started: datetime, unreachable: bool = False, **values: object) -> None:
+        self.run.record(self.run.entry(self.ds, status, started, meta=self.meta, contract=self.contract, **values),
+                        unreachable)
 
     def execute(self, *, force: bool, full: bool) -> Outcome:
         ds = self.ds
@@ -171,9 +175,10 @@ class _DatasetRun:
             self.run.progress.started(ds)
             return self._land(started, clock, workdir, force=force, full=full)
         except UserError as exc:
-            self._record(Status.FAILED, started, error=str(exc))
+            unreachable = bool(getattr(exc, "unreachable", False))
+            self._record(Status.FAILED, started, unreachable, error=str(exc))
             return Outcome(ds, Status.FAILED, seconds=time.perf_counter() - clock, error=str(exc),
-                           unreachable=bool(getattr(exc, "unreachable", False)))
+                           unreachable=unreachable)
         except BaseException as exc:
             # An interruption (Ctrl-C) or a bug: the dataset's transaction is rolled back; record it, re-raise.
             with contextlib.suppress(Exception):
@@ -188,7 +193,7 @@ class _DatasetRun:
         self.contract = contract = check_contract(ds, meta, run.registry.path)
         dated = vintage(meta)
         stamp = str(dated.stamp) if dated else ""
-        with session(run.db_path, run.lock_timeout) as con:
+        with run.session() as con:
             unchanged = not force and dated is not None and last_loaded(con, ds, dated.stamp) == dated.at
             window = None
             if source.serves_windows and ds.refresh.mode is RefreshMode.WINDOW and not full:
@@ -203,7 +208,7 @@ class _DatasetRun:
             raise no_rows(ds, window)
         source.confirm_vintage(ds, dated)
         pull = Pull(ds, meta, contract, files, run.load_id, run.loaded_at, source.synthetic, window)
-        with session(run.db_path, run.lock_timeout) as con:
+        with run.session() as con:
             source.check_rows(con, ds, files, contract.served)
             rows, kept = land_dataset(con, run.registry.kind(ds.kind), pull,
                                       run.entry(ds, Status.LOADED, started, meta=meta, contract=contract,

@@ -60,10 +60,13 @@ class RetryPolicy:
 class PortalError(UserError):
     """The portal could not serve a request after bounded retries."""
 
-    def __init__(self, message: str, status: int | None = None, unreachable: bool = False) -> None:
+    def __init__(self, message: str, status: int | None = None, unreachable: bool = False, reason: str = "",
+                 failure: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.unreachable = unreachable
+        self.reason = reason  # the last attempt's failure in a few words, for callers that word their own message
+        self.failure = failure or message  # what failed, without what follows for a load: for other commands
 
 
 class _Transient(Exception):
@@ -172,11 +175,12 @@ class PortalSource:
         if last.refusal:
             return LoadFailure(last.refusal.format(attempts=attempts))
         if last.status is None and last.reason.startswith("cannot connect"):
+            failure = (f"Could not reach the Socrata portal at {self.portal} ({what}) after {attempts} attempts: "
+                       f"{last.reason}")
             return PortalError(
-                f"Could not reach the Socrata portal at {self.portal} ({what}) after {attempts} "
-                f"attempts: {last.reason}. Nothing was loaded and the warehouse is unchanged. Check the network, "
-                f"a proxy, or --portal. {OFFLINE_HINT}",
-                unreachable=True,
+                f"{failure}. Nothing was loaded and the warehouse is unchanged. Check the network, a proxy, or "
+                f"--portal. {OFFLINE_HINT}",
+                unreachable=True, reason=last.reason, failure=failure,
             )
         status = f"HTTP {last.status}" if last.status is not None else "no HTTP status"
         return PortalError(
@@ -274,6 +278,10 @@ class PortalSource:
 
     def _metadata(self, ds: Dataset) -> dict:
         return self.view(ds.id)
+
+    def row_count(self, ds: Dataset) -> int:
+        """The portal's count of the dataset's rows (`$select=count(*)`): what a full pull would bring."""
+        return self._count(ds, None)
 
     def _count(self, ds: Dataset, where: str | None) -> int:
         """The portal's count of the rows matching `where`: what a complete pull must bring."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import Protocol, TextIO
 
+from ctdss.load.outcome import Outcome
 from ctdss.load.warehouse import Status
 from ctdss.registry import Dataset
-
-if TYPE_CHECKING:  # the loader imports this module for the protocol; the outcome type is only annotated here
-    from ctdss.load.loader import Outcome
 
 
 class ProgressSink(Protocol):

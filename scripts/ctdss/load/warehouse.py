@@ -104,7 +104,7 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
         if not is_lock_error(exc):
             raise UserError(
                 f"Cannot open the warehouse {db_path}: {text.splitlines()[0]}. If the file is damaged, move it "
-                f"aside and rebuild with `make demo` or `make build`."
+                f"aside and rebuild with `make demo` or `make update`."
             ) from None
         holder = text.split("Conflicting lock is held in", 1)[-1].strip().rstrip(".") if (
             "Conflicting lock" in text
@@ -116,7 +116,7 @@ def connect(db_path: Path, timeout: float | None = None) -> duckdb.DuckDBPyConne
     except duckdb.Error as exc:
         raise UserError(
             f"Cannot open the warehouse {db_path}: {first_line(exc)}. If the file is damaged or from "
-            f"another program, move it aside and rebuild with `make demo` or `make build`."
+            f"another program, move it aside and rebuild with `make demo` or `make update`."
         ) from None
 
 
@@ -125,7 +125,7 @@ def attach_read_only(con: duckdb.DuckDBPyConnection, db_path: Path, target: str)
     errors name `make <target>` as the way to run the step again."""
     if not db_path.exists():
         raise UserError(f"The working warehouse {db_path} does not exist. Build it first with `make demo` "
-                        f"(offline) or `make build`, then run `make {target}`.")
+                        f"(offline) or `make update`, then run `make {target}`.")
     try:
         wait_for_lock(lambda: con.execute(f"attach {ql(db_path)} as work (read_only)"), lock_timeout_seconds(),
                       max_delay=0.2)

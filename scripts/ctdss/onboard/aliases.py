@@ -16,13 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctdss.config import PROJECT_ROOT
+import yaml
+
+from ctdss import config
 from ctdss.names import normalize_name
 
-SEEDS_DIR = PROJECT_ROOT / "seeds"
-GUESS_CUTOFF = 0.85  # close enough to be worth proposing (e.g. a dropped letter), never applied unreviewed
-# Roles whose seed is not <role>_aliases.csv keyed by the lower-case normalised name: the seed and its key's case.
-KEYED_SEEDS: dict[str, tuple[str, Callable[[str], str]]] = {"assistance_type": ("assistance_types.csv", str.upper)}
+# Close enough to be worth proposing (e.g. a dropped letter). `ctdss check --apply` writes such a row into a
+# two-column seed and prints the diff for review; `ctdss inspect` only prints it.
+GUESS_CUTOFF = 0.85
+# Roles whose seed is not <role>_aliases.csv: their seed, when the kind's staging model does not name one.
+ROLE_SEEDS = {"assistance_type": "assistance_types.csv"}
+# Seeds not keyed by the lower-case normalised name: the case of their keys.
+KEY_CASE: dict[str, Callable[[str], str]] = {"assistance_types.csv": str.upper}
+NAME_TEST = "names_are_mapped"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class AliasSeed:
     mapping: dict[str, str]
     fold: Callable[[str], str] = str  # the case the seed's keys are in, applied after normalize_name
     width: int = 2  # the seed's columns; a proposed row leaves the ones after the target empty
+    exists: bool = True  # False for the seed proposed for a role no seed maps yet
 
 
 @dataclass(frozen=True)
@@ -45,15 +52,46 @@ class MissingAlias:
     """The target of the closest mapped spelling, for the user to confirm; None when none is close."""
 
 
-def alias_seeds(roles: tuple[str, ...], seeds_dir: Path = SEEDS_DIR) -> dict[str, AliasSeed]:
-    """role -> its alias seed, for the roles that have one."""
+def alias_seeds(roles: tuple[str, ...], seeds_dir: Path | None = None,
+                named: dict[str, str] | None = None) -> dict[str, AliasSeed]:
+    """role -> its alias seed (in `seeds_dir`, default the configured seeds folder), for the roles that have one:
+    the seed file `named` gives the role (see `staging_seeds`), else the role's own."""
     found = {}
     for role in roles:
-        name, fold = KEYED_SEEDS.get(role, (f"{role}_aliases.csv", str))
-        path = seeds_dir / name
+        name = (named or {}).get(role) or ROLE_SEEDS.get(role, f"{role}_aliases.csv")
+        path = (seeds_dir or config.seeds_dir()) / name
         if path.exists():
-            found[role] = _read_seed(role, path, fold)
+            found[role] = _read_seed(role, path, KEY_CASE.get(name, str))
     return found
+
+
+def staging_seeds(models_file: Path, model: str) -> dict[str, str]:
+    """role -> the seed file (its name) that `model` maps the role's spellings through, as its `names_are_mapped`
+    tests say (`raw_column: <role>_as_published`, `meta.seed`): a kind's staging model, not the role, decides it
+    (an assistance type is a TOA code in one kind and a program's name in another)."""
+    try:
+        doc = yaml.safe_load(models_file.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    found = {}
+    for node in doc.get("models") or []:
+        if node.get("name") != model:
+            continue
+        for column in node.get("columns") or []:
+            for test in column.get("data_tests") or []:
+                spec = test.get(NAME_TEST) if isinstance(test, dict) else None
+                raw = str(((spec or {}).get("arguments") or {}).get("raw_column", ""))
+                seed = (((spec or {}).get("config") or {}).get("meta") or {}).get("seed")
+                if raw.endswith("_as_published") and seed:
+                    found[raw.removesuffix("_as_published")] = Path(seed).name
+    return found
+
+
+def proposed_seed(role: str, seeds_dir: Path | None = None) -> AliasSeed:
+    """The seed a role that has none would have, empty: seeds/<role>_aliases.csv, from alias_key to <role>_key,
+    named and keyed as the other alias seeds are."""
+    return AliasSeed(role, (seeds_dir or config.seeds_dir()) / f"{role}_aliases.csv", "alias_key", f"{role}_key", {},
+                     exists=False)
 
 
 def _read_seed(role: str, path: Path, fold: Callable[[str], str]) -> AliasSeed:
@@ -90,6 +128,11 @@ def csv_rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
         row = [alias.alias_key, alias.guess or "", *[""] * (seed.width - 2)]
         out.append(",".join(_csv_field(v) for v in row))
     return out
+
+
+def header(seed: AliasSeed) -> str:
+    """The seed's header row, for a new seed file."""
+    return f"{seed.key_column},{seed.target_column}"
 
 
 def _csv_field(value: str) -> str:

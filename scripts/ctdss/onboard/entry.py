@@ -6,7 +6,8 @@ from __future__ import annotations
 import yaml
 
 from ctdss.load.contract import PROVENANCE
-from ctdss.onboard.roles import ROLE_ORDER, KindChoice, Placement
+from ctdss.onboard.roles import KindChoice, Placement
+from ctdss.registry import ROLES
 
 DATASET_INDENT = " " * 14  # `- id:` under tables[].config.meta.datasets
 TABLE_INDENT = " " * 6  # `- name:` under sources[].tables
@@ -20,11 +21,11 @@ def _scalar(value: str) -> str:
 
 def dataset_entry(dataset_id: str, title: str, placement: Placement) -> list[str]:
     """The lines of one dataset entry, unindented."""
-    roles = [r for r in ROLE_ORDER if r in placement.roles]
+    roles = [r for r in ROLES if r in placement.roles]
     lines = [f"- id: {dataset_id}", f"  title: {_scalar(title)}", f"  grain: one row per {_grain(roles)}"]
     if placement.placed:
         lines.append("  fields:")
-        lines += [f"    {r}: {placement.placed[r].field}" for r in ROLE_ORDER if r in placement.placed]
+        lines += [f"    {r}: {placement.placed[r].field}" for r in ROLES if r in placement.placed]
     if placement.constants:
         lines.append("  constants:")
         lines += [f"    {r}: {_scalar(v)}" for r, v in placement.constants.items()]

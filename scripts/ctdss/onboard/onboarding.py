@@ -4,11 +4,13 @@ client, and change nothing."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ctdss.errors import UserError
 from ctdss.load.portal import PortalError, PortalSource
-from ctdss.onboard.aliases import AliasSeed, MissingAlias, alias_seeds, missing_aliases
+from ctdss.onboard.aliases import AliasSeed, MissingAlias, alias_seeds, missing_aliases, proposed_seed
 from ctdss.onboard.entry import render
 from ctdss.onboard.roles import NAME_ROLES, Column, KindChoice, Placement, choose_kind, columns_of, place
 from ctdss.registry import DATASET_ID, Registry
@@ -36,8 +38,23 @@ class Discovery:
     """(id, kind) of the registered datasets this listing does not show."""
 
 
+@contextlib.contextmanager
+def _reading(command: str) -> Iterator[None]:
+    """Onboarding only reads the portal: when it cannot be reached, say that, not what a load would say."""
+    try:
+        yield
+    except PortalError as exc:
+        if not exc.unreachable:
+            raise
+        raise UserError(
+            f"{exc.failure}. `ctdss {command}` only reads the portal, so nothing was changed. Check the network, "
+            f"a proxy, or the portal's address (--portal or CTDSS_PORTAL), and run it again."
+        ) from None
+
+
 def discover(source: PortalSource, registry: Registry, tag: str | None, query: str | None) -> Discovery:
-    results, total = source.catalogue(tag, query)
+    with _reading("discover"):
+        results, total = source.catalogue(tag, query)
     kinds = {ds.id: ds.kind for ds in registry.datasets()}
     listed = sorted((_listed(r.get("resource") or {}, kinds) for r in results), key=lambda d: (d.title, d.id))
     shown = {d.id for d in listed}
@@ -70,7 +87,8 @@ def inspect_dataset(source: PortalSource, registry: Registry, dataset_id: str) -
     if not DATASET_ID.fullmatch(dataset_id):
         raise UserError(f"{dataset_id!r} is not a Socrata dataset id: ids are two groups of four lower-case letters "
                         f"or digits, such as gjf6-ig4b. `ctdss discover` lists the DSS datasets and their ids.")
-    metadata = _view(source, dataset_id)
+    with _reading("inspect"):
+        metadata = _view(source, dataset_id)
     title = str(metadata.get("name") or "")
     columns = columns_of(metadata)
     if not columns:
@@ -89,9 +107,10 @@ def inspect_dataset(source: PortalSource, registry: Registry, dataset_id: str) -
         column = placement.placed.get(role)
         if column is None:
             continue
-        found.distinct[role] = source.distinct_values(dataset_id, column.field, DISTINCT_LIMIT)
-        if role in found.seeds:
-            found.missing[role] = missing_aliases(found.seeds[role], found.distinct[role])
+        with _reading("inspect"):
+            found.distinct[role] = source.distinct_values(dataset_id, column.field, DISTINCT_LIMIT)
+        seed = found.seeds.setdefault(role, proposed_seed(role))
+        found.missing[role] = missing_aliases(seed, found.distinct[role])
     return found
 
 

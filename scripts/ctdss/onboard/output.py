@@ -8,20 +8,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ctdss.config import PROJECT_ROOT, REGISTRY_PATH
-from ctdss.onboard.aliases import csv_rows
+from ctdss.onboard.aliases import AliasSeed, MissingAlias, csv_rows, header
 from ctdss.onboard.onboarding import DISTINCT_LIMIT, Discovery, Inspection
 
 WIDTH = 100
 
 
-def _relative(path: Path) -> str:
+def relative(path: Path) -> str:
+    """`path` as the user would type it from the project's folder, or whole when it lies outside."""
     try:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
 
 
-def _wrap(text: str, indent: str = "  ") -> list[str]:
+def wrapped(text: str, indent: str = "  ") -> list[str]:
+    """`text` as indented lines of the onboarding commands' width (`check` prints its findings the same way)."""
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
                          break_on_hyphens=False, break_long_words=False)  # 4x4 ids and field names stay whole
 
@@ -32,17 +34,17 @@ def discovery_text(found: Discovery) -> str:
     lines = [f"{len(found.listed)} dataset(s) on {found.portal} {what or 'in the catalogue'}"
              + (f" (the catalogue counts {found.total})" if found.total != len(found.listed) else "") + ":"]
     if not found.listed and found.tag:
-        lines += ["", *_wrap(
+        lines += ["", *wrapped(
             f'No dataset carries the tag "{found.tag}". The catalogue matches a tag whole, and a portal may tag these '
             'datasets with several shorter tags instead: try --tag "enrollment counts", --tag "", or a search such '
             'as --query "DSS enrollment".', "")]
     for ds in found.listed:
         status = f"registered as {ds.registered_kind}" if ds.registered_kind else "not registered"
         lines += ["", f"{ds.id}  {ds.title}", f"  updated {_when(ds.updated_at)} · {status}"]
-        lines += _wrap("fields: " + (", ".join(ds.fields) or "(none listed)"))
+        lines += wrapped("fields: " + (", ".join(ds.fields) or "(none listed)"))
     if found.registered_unlisted:
         shown = ", ".join(f"{i} ({k})" for i, k in found.registered_unlisted)
-        lines += ["", *_wrap(f"Registered but not in this listing: {shown}.", "")]
+        lines += ["", *wrapped(f"Registered but not in this listing: {shown}.", "")]
     lines += ["", "Next: `ctdss inspect ID` proposes the registry entry and alias rows for a dataset."]
     return "\n".join(lines)
 
@@ -75,48 +77,55 @@ def _column_lines(found: Inspection) -> list[str]:
         lines.append(f"  {column.field:<{width}}  {column.data_type:<14} {where}")
     lines += [f"  (constant)  {role}: {value} (from the title)" for role, value in found.placement.constants.items()]
     if found.placement.unplaced:
-        lines += _wrap("Unplaced columns land as served fields under their own names; map one by editing `fields` "
+        lines += wrapped("Unplaced columns land as served fields under their own names; map one by editing `fields` "
                        "in the entry below.", "  ")
     return lines
 
 
 def _kind_lines(found: Inspection) -> list[str]:
-    kind, registry = found.kind, _relative(REGISTRY_PATH)
+    kind, registry = found.kind, relative(REGISTRY_PATH)
     if kind.existing:
         head = (f"Kind: fits {kind.name} (required roles: {', '.join(kind.required_roles)}). Paste this entry "
                 f"under `datasets:` of table `{kind.name}` in {registry}:")
     else:
         head = (f"Kind: no registered kind fits the roles placed; it needs a new kind, proposed as {kind.name} "
                 f"(required roles: {', '.join(kind.required_roles)}). Paste this table under `tables:` in {registry}:")
-    notes = _wrap(f"Note: {kind.note}.", "") if kind.note else []
-    return [*_wrap(head, ""), *notes, "", found.entry]
+    notes = wrapped(f"Note: {kind.note}.", "") if kind.note else []
+    return [*wrapped(head, ""), *notes, "", found.entry]
 
 
 def _alias_lines(found: Inspection) -> list[str]:
     lines = ["Alias rows:"]
     for role, values in found.distinct.items():
-        seed = found.seeds.get(role)
+        seed = found.seeds[role]
         limit = f" (the first {DISTINCT_LIMIT}; there may be more)" if len(values) >= DISTINCT_LIMIT else ""
-        if seed is None:
-            lines += _wrap(f"{role}: {len(values)} distinct value(s){limit}; no seeds/{role}_aliases.csv maps this "
-                           "role, so its values load as published.")
-            continue
         missing = found.missing.get(role, [])
-        where = _relative(seed.path)
+        where = relative(seed.path)
         empty = sum(rows for value, rows in values if value is None or not value.strip())
         if empty:
-            lines += _wrap(f"{role}: {empty} row(s) have no {role}; staging keeps them unmapped (quarantined).")
+            lines += wrapped(f"{role}: {empty} row(s) have no {role}; staging keeps them unmapped (quarantined).")
+        if not seed.exists:
+            lines += wrapped(f"{role}: {len(values)} distinct value(s){limit}, and no seed maps this role yet. Create "
+                           f"{where} with these rows, fill in each empty {seed.target_column}, document the seed in "
+                           f"seeds/_seeds.yml and look the role up in it in staging:")
+            lines += [f"      {header(seed)}", *_rows(seed, missing)]
+            continue
         if not missing:
             lines.append(f"  {role}: all {len(values)} distinct value(s) are mapped by {where}{limit}.")
             continue
-        lines += _wrap(f"{role}: {len(missing)} spelling(s) not mapped yet{limit}. Append to {where} "
+        lines += wrapped(f"{role}: {len(missing)} spelling(s) not mapped yet{limit}. Append to {where} "
                        f"({seed.key_column},{seed.target_column}); fill in each empty {seed.target_column}:")
-        lines += [f"      {row}" for row in csv_rows(seed, missing)]
-        lines += [f"      # {m.alias_key!r}: published as {', '.join(repr(p) for p in m.published)} in {m.rows} row(s)"
-                  + (f"; guessed {m.guess!r} from a close spelling: check it" if m.guess else "") for m in missing]
+        lines += _rows(seed, missing)
     if len(lines) == 1:
         lines.append("  (no name-like column placed)")
     return lines
+
+
+def _rows(seed: AliasSeed, missing: list[MissingAlias]) -> list[str]:
+    """The seed rows to write, then what each stands for, as comments."""
+    return [*[f"      {row}" for row in csv_rows(seed, missing)],
+            *[f"      # {m.alias_key!r}: published as {', '.join(repr(p) for p in m.published)} in {m.rows} row(s)"
+              + (f"; guessed {m.guess!r} from a close spelling: check it" if m.guess else "") for m in missing]]
 
 
 def discovery_json(found: Discovery) -> str:
@@ -141,7 +150,8 @@ def inspection_json(found: Inspection) -> str:
         "registry_entry": found.entry,
         "distinct_values": {r: [{"value": v, "rows": n} for v, n in vals] for r, vals in found.distinct.items()},
         "missing_aliases": {
-            r: {"seed": _relative(found.seeds[r].path), "rows": [
+            r: {"seed": relative(found.seeds[r].path), "new_seed": not found.seeds[r].exists,
+                "header": header(found.seeds[r]), "rows": [
                 {"alias_key": m.alias_key, "published": list(m.published), "rows": m.rows, "guess": m.guess}
                 for m in missing]}
             for r, missing in found.missing.items()},

@@ -9,11 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ctdss.build.models import NEW_KIND_NEEDS
 from ctdss.registry import FIELD_NAME, ROLES, Registry
 
-ROLE_ORDER = (
-    "town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity", "year", "month", "count",
-)
 NAME_ROLES = ("town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity")
 TEXT_TYPES = frozenset({"text"})
 
@@ -87,7 +85,7 @@ def place(columns: list[Column], title: str) -> Placement:
             candidates.setdefault(roles[0], []).append(column)
         else:
             placement.unplaced.append((column, why))
-    for role in ROLE_ORDER:
+    for role in ROLES:
         found = candidates.get(role, [])
         if len(found) == 1:
             placement.placed[role] = found[0]
@@ -103,14 +101,23 @@ def place(columns: list[Column], title: str) -> Placement:
     return placement
 
 
+def contenders(columns: list[Column], role: str) -> list[Column]:
+    """The columns whose name and data type fit `role`, whether or not `place` would place one of them there."""
+    return [c for c in columns if role in _roles_for(c)[0]]
+
+
+def fits_type(role: str, data_type: str) -> bool:
+    """Whether a column of `data_type` can hold `role`, by the same rules that place columns."""
+    return any(r.role == role and data_type in r.types for r in RULES)
+
+
 def _roles_for(column: Column) -> tuple[list[str], str]:
     """The roles a column could hold, and why it holds none or several."""
     if not FIELD_NAME.match(column.field):
         return [], "not a Socrata field name (a system or computed column)"
-    words = set(re.split(r"[^a-z0-9]+", f"{column.field} {column.name}".lower()))
-    if words & FISCAL:
+    if _words(column) & FISCAL:
         return [], "a fiscal period, not the calendar year or month a role holds"
-    by_name = [r for r in RULES if r.words & words]
+    by_name = [r for r in RULES if r.words & _words(column)]
     fitting = [r.role for r in by_name if column.data_type in r.types]
     if len(fitting) > 1:
         return fitting, f"its name fits several roles ({', '.join(fitting)})"
@@ -120,25 +127,50 @@ def _roles_for(column: Column) -> tuple[list[str], str]:
     return fitting, f"no role matches its name and data type ({column.data_type or 'unknown'})"
 
 
+def _words(column: Column) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", f"{column.field} {column.name}".lower()))
+
+
+def _town_like(placement: Placement) -> list[tuple[Column, str]]:
+    """The unplaced columns whose name says town (with why each is unplaced), when no column is the town: the
+    dataset is by town, so a statewide kind would be wrong for it."""
+    if "town" in placement.placed:
+        return []
+    town = next(r for r in RULES if r.role == "town")
+    return [(c, why) for c, why in placement.unplaced if _words(c) & town.words]
+
+
 def choose_kind(placement: Placement, registry: Registry) -> KindChoice:
     """The existing kind whose required roles are all placed and whose table has every placed role (the one
-    with the most required roles), else a new kind named after the placed roles."""
-    roles = placement.roles
+    with the most required roles), else a new kind named after the placed roles. A town-like column left
+    unplaced counts as the town, so that the kind chosen is one by town, and the note names that column."""
+    blocking = _town_like(placement)
+    if blocking:
+        chosen = _kind_for(placement.roles | {"town"}, registry)
+        by_reason: dict[str, list[str]] = {}
+        for column, why in blocking:
+            by_reason.setdefault(why, []).append(column.field)
+        columns = "; ".join(f"{', '.join(fields)}: {why}" for why, fields in by_reason.items())
+        note = (f"the dataset is by town but its town column is not placed: {columns}. Add `town: FIELD` to "
+                f"`fields` before pasting; the registry refuses a {chosen.name} entry without it")
+        return KindChoice(chosen.name, chosen.required_roles, chosen.existing,
+                          "; ".join(n for n in (note, chosen.note) if n))
+    return _kind_for(placement.roles, registry)
+
+
+def _kind_for(roles: set[str], registry: Registry) -> KindChoice:
     fits = [k for k in registry.kinds if set(k.required_roles) <= roles and roles <= set(k.roles)]
     if fits:
         best = max(fits, key=lambda k: len(k.required_roles))
         others = [k.name for k in fits if k is not best]
         note = f"also fits: {', '.join(others)}" if others else ""
         return KindChoice(best.name, best.required_roles, existing=True, note=note)
-    required = tuple(r for r in ROLE_ORDER if r in roles)
+    required = tuple(r for r in ROLES if r in roles)
     if "count" not in roles:
         return KindChoice(_kind_name(required), required, existing=False,
                           note="no column was placed as the count, and every kind needs one: map it in `fields`")
-    unknown = [r for r in required if r not in ROLES]
-    note = (f"the registry does not know the role(s) {', '.join(unknown)} yet: add them to ROLES in "
-            f"scripts/ctdss/registry.py and a staging model for the new kind") if unknown else \
-        "a new kind needs its staging model under models/staging/socrata/"
-    return KindChoice(_kind_name(required), required, existing=False, note=note)
+    needs = "a new kind needs " + "; ".join(f"({n}) {item}" for n, item in enumerate(NEW_KIND_NEEDS, start=1))
+    return KindChoice(_kind_name(required), required, existing=False, note=needs)
 
 
 def _kind_name(required: tuple[str, ...]) -> str:

@@ -8,19 +8,17 @@ in its line, marked by a grey tick at the foot of the chart whose tooltip says "
 from __future__ import annotations
 
 import functools
+import math
 import textwrap
 from dataclasses import dataclass
 from datetime import date
 
+from ctdss.report.palette import BREAK_COLOUR, MASKED_COLOUR, PALETTE, SeriesStyles
 from ctdss.report.queries import Number, Point
 
-# Okabe and Ito's palette, which stays distinct under the common colour-vision deficiencies; yellow is last
-# because it is faint on white. Line styles vary too, so colour is never the only cue.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
-DASHES = ("solid", "dash", "dot", "dashdot")
-MASKED_COLOUR = "#595959"
-BREAK_COLOUR = "#D55E00"
 CONFIG = {"displaylogo": False, "responsive": True}
+LABEL_ANGLE = 35  # degrees the category labels of a bar chart slant by
+LABEL_CHAR_PX = 7.5  # about the width of one character at the charts' font size
 
 
 @dataclass(frozen=True)
@@ -82,19 +80,19 @@ def _layout(measure: str, *, time_axis: bool) -> dict:
     }
 
 
-def line_figure(points: list[Point], measure: str, breaks: list[BreakMark] = ()) -> dict:
+def line_figure(points: list[Point], measure: str, styles: SeriesStyles, breaks: list[BreakMark] = ()) -> dict:
     by_series: dict[str, list[Point]] = {}
     for point in points:
         by_series.setdefault(point.series, []).append(point)
     data: list[dict] = []
     # Lines keep the order of the rows (by name, or by the source's own order, e.g. races as DSS lists them).
-    for n, (name, series) in enumerate(by_series.items()):
-        colour, xs = PALETTE[n % len(PALETTE)], [_x(p.period) for p in series]
-        line = {"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}
+    for name, series in by_series.items():
+        style, xs = styles[name], [_x(p.period) for p in series]
+        line = {"color": style.colour, "width": 2, "dash": style.dash}
         data.append({"type": "scatter", "mode": "lines", "x": xs, "y": [p.upper for p in series], "line": line,
                      "legendgroup": name, "showlegend": False, "hoverinfo": "skip", "connectgaps": False})
         data.append({"type": "scatter", "mode": "lines", "name": name, "x": xs, "y": [p.lower for p in series],
-                     "line": line, "legendgroup": name, "fill": "tonexty", "fillcolor": _rgba(colour, 0.25),
+                     "line": line, "legendgroup": name, "fill": "tonexty", "fillcolor": _rgba(style.colour, 0.25),
                      "connectgaps": False, "customdata": [cell_text(p) for p in series],
                      "hovertemplate": "%{customdata}<extra>" + name + "</extra>"})
     masked = [p for p in points if p.is_masked]
@@ -125,8 +123,13 @@ def bar_figure(points: list[Point], measure: str) -> dict:
     if masked:
         data.append(_masked_trace([p.series for p in masked], [f"{p.series}: masked" for p in masked]))
     layout = _layout(measure, time_axis=False)
-    # Masked categories keep their place among the others; the legend goes above the long slanted labels.
-    layout["xaxis"].update(type="category", tickangle=-35, categoryorder="array",
+    # Masked categories keep their place among the others; the legend goes above the long slanted labels. The
+    # chart grows by the room the slanted labels take, so they never squeeze the bars or run off the foot.
+    label_room = round(max((len(p.series) for p in points), default=0) * LABEL_CHAR_PX * math.sin(
+        math.radians(LABEL_ANGLE))) + 20
+    layout["height"] += label_room
+    layout["margin"]["b"] = label_room
+    layout["xaxis"].update(type="category", tickangle=-LABEL_ANGLE, categoryorder="array",
                            categoryarray=[p.series for p in points])
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
     layout["showlegend"] = bool(masked)

@@ -37,6 +37,8 @@ class Vintage:
     rows_updated_at: datetime | None
     is_synthetic: bool
     published_at: datetime | None
+    superseded_years: str | None  # the years another dataset's cells are shown for instead, comma separated
+    superseded_by: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Town:
     name: str
     county: str
     region: str
+    fips: str  # the 2020 (county-based) county-subdivision code, which the town outlines are keyed by
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def connect(public_db: Path) -> duckdb.DuckDBPyConnection:
     """The public release, opened read-only; any other file (the analysts', say) is refused."""
     if not Path(public_db).exists():
         raise UserError(f"The public release {public_db} does not exist. Run `make demo` (offline) or "
-                        f"`make build`, which end by publishing it, then `make report`.")
+                        f"`make update`, which end by publishing it, then `make report`.")
     try:
         con = duckdb.connect(str(public_db), read_only=True)
     except duckdb.Error as exc:
@@ -156,13 +159,13 @@ def chart_rows(con: duckdb.DuckDBPyConnection, spec: ChartSpec, source: SeriesSo
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[Vintage]:
     return [Vintage(*row) for row in con.execute(
-        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at "
-        "from marts.publication order by source_dataset_id").fetchall()]
+        "select source_dataset_id, source_rows_updated_at, coalesce(is_synthetic, false), published_at, "
+        "superseded_years, superseded_by from marts.publication order by source_dataset_id").fetchall()]
 
 
 def towns(con: duckdb.DuckDBPyConnection) -> list[Town]:
     return [Town(*row) for row in con.execute(
-        "select town_key, town_name, county_name, planning_region_name from marts.dim_town "
+        "select town_key, town_name, county_name, planning_region_name, town_fips_2020 from marts.dim_town "
         "where not is_special order by town_name").fetchall()]
 
 
@@ -172,9 +175,15 @@ def programs(con: duckdb.DuckDBPyConnection) -> list[Program]:
         "order by program_family, program_name").fetchall()]
 
 
-# The town facts behind the town pages' charts, by the grain of their periods.
-TOWN_FACTS = {Grain.YEAR: ("fct_town_program_participation_annual", "fct_town_race_participation_annual"),
-              Grain.MONTH: ("fct_town_program_participation_monthly",)}
+def town_facts(con: duckdb.DuckDBPyConnection) -> dict[Grain, tuple[str, ...]]:
+    """The town facts behind the town pages' charts, by the grain of their periods: those whose methodology flags
+    the release carries for towns (a statewide fact's flags have no town), so that a fact released is marked."""
+    found: dict[Grain, list[str]] = defaultdict(list)
+    for fact, monthly in con.execute(
+            f"select fact_table, bool_or(month_start_date is not null) from marts.{FLAGS_TABLE} "
+            f"where town_key is not null group by 1 order by 1").fetchall():
+        found[Grain.MONTH if monthly else Grain.YEAR].append(fact)
+    return {grain: tuple(facts) for grain, facts in found.items()}
 _PERIOD = {Grain.MONTH: "month_start_date", Grain.YEAR: "calendar_year"}
 
 
@@ -206,7 +215,7 @@ def program_breaks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Break]]:
 def town_breaks(con: duckdb.DuckDBPyConnection, subject: str = "town_key") -> dict[Grain, dict[str, list[Break]]]:
     """The methodology events that touch each town's counts, by grain, from the town facts its charts show
     (with `subject` "''", those touching any town's)."""
-    return {grain: _breaks(con, facts, grain, subject) for grain, facts in TOWN_FACTS.items()}
+    return {grain: _breaks(con, facts, grain, subject) for grain, facts in town_facts(con).items()}
 
 
 def town_ranks(con: duckdb.DuckDBPyConnection) -> dict[str, list[Rank]]:

@@ -134,3 +134,10 @@ PROGRAM_CHARTS = (
     ChartSpec("top-towns", "Towns with the highest counts, latest year", "Recipients", (_PROGRAM_TOWNS,),
               Subject.PROGRAM, top=15),
 )
+
+# The town maps (the index's and each program page's): every town's count of each program and year.
+TOWN_MAP = ChartSpec("town-map", "Recipients by town", "Recipients", (_PROGRAM_TOWNS,), Subject.PROGRAM)
+# The same per 1,000 residents, drawn where the release carries the rates (masked where their counts are).
+TOWN_RATE_MAP = ChartSpec("town-rate-map", "Recipients per 1,000 residents by town", "Per 1,000 residents", (
+    SeriesSource.bounded("reporting.rpt_town_participation_by_program", *_YEAR, "town_name", "rate_per_1000"),),
+    Subject.PROGRAM)

@@ -31,13 +31,15 @@ class SiteResult:
 
 
 def _write_assets(assets: Path) -> None:
-    """plotly.js from the plotly package, once for every page, and the site's own stylesheet and script."""
+    """plotly.js from the plotly package, once for every page, the site's own stylesheet and script, and the towns'
+    outlines the locator maps draw on."""
     assets.mkdir(parents=True)
     with importlib.resources.as_file(importlib.resources.files("plotly") / "package_data" / "plotly.min.js") as js:
         shutil.copyfile(js, assets / "plotly.min.js")
     static = importlib.resources.files("ctdss.report") / "static"
     for name in ASSETS:
         (assets / name).write_bytes((static / name).read_bytes())
+    (assets / "ct-towns.svg").write_text(render.render_outlines(), encoding="utf-8")
 
 
 def _write_csv(path: Path, chart: ChartView) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ctdss.errors import UserError
+from ctdss import config
 from ctdss.registry import ROLES, Dataset, Registry, load_registry
 from ctdss.sample import kinds, shapes
 from ctdss.sample.programs import monthly_counts
@@ -63,19 +63,22 @@ def _served(ds: Dataset, rows: list[dict[str, str]]) -> tuple[list[dict[str, str
     return served, extras
 
 
+def _seeds_of(registry: Registry) -> Path:
+    """The seeds of the project whose sources file the registry is (models/staging/socrata/ in it); a copy of
+    the registry kept elsewhere ($CTDSS_REGISTRY) reads this project's."""
+    path = registry.path.resolve()
+    in_project = path.parent.parts[-3:] == ("models", "staging", "socrata")
+    return (path.parents[3] if in_project else config.PROJECT_ROOT) / "seeds"
+
+
 def datasets(registry: Registry | None = None) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """The sample's datasets: {dataset id: (metadata, rows)}, one per dataset of the registry."""
     registry = registry or load_registry()
-    world = kinds.World(monthly_counts(random.Random(f"{SEED}:monthly")), SEED)
+    world = kinds.World(monthly_counts(random.Random(f"{SEED}:monthly")), SEED, _seeds_of(registry))
     out = {}
     for index, ds in enumerate(registry.datasets()):
         kind = registry.kind(ds.kind)
-        generator = kinds.GENERATORS.get(kind.name)
-        if generator is None:
-            raise UserError(
-                f"The registry has a kind `{kind.name}` that `ctdss sample` has no generator for, so dataset "
-                f"{ds.id} cannot be sampled. Add a generator for it in scripts/ctdss/sample/kinds.py."
-            )
+        generator = kinds.GENERATORS.get(kind.name) or kinds.any_kind(kind)
         rows, extras = _served(ds, generator(ds, world))
         out[ds.id] = (shapes.metadata(kind, ds, extras, index), shapes.with_ids(SEED, ds.id, rows))
     return out

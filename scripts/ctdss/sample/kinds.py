@@ -7,12 +7,15 @@ the real ones do: a town's count never exceeds the state's, an annual count is a
 
 from __future__ import annotations
 
+import csv
+import itertools
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ctdss.errors import UserError
-from ctdss.registry import Dataset
+from ctdss.registry import Dataset, Kind
 from ctdss.sample import places
 from ctdss.sample.programs import (
     ANNUAL_SPELLING,
@@ -71,12 +74,15 @@ class World:
 
     monthly: dict[str, dict[Month, int]]
     seed: int
+    # The seeds of the project whose registry is sampled: a kind without its own generator takes its names there.
+    seeds: Path = field(default=Path("seeds"))
 
     def rng(self, ds: Dataset, part: str = "") -> random.Random:
         return random.Random(f"{self.seed}:{ds.id}:{part}")
 
 
 Rows = list[dict[str, str]]
+Generator = Callable[["Dataset", "World"], Rows]
 
 
 def _years(ds: Dataset) -> list[int]:
@@ -225,7 +231,50 @@ def town_race_annual(ds: Dataset, world: World) -> Rows:
     return rows
 
 
-Generator = Callable[[Dataset, World], Rows]
+def _seed_names(world: World, role: str) -> list[str]:
+    """One published spelling per key of the role's alias seed (its first alias), in the seed's order."""
+    path = world.seeds / f"{role}_aliases.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError:
+        raise UserError(
+            f"`ctdss sample` draws the names of the role `{role}` from {path}, which cannot be read. Add the seed "
+            f"(alias_key,{role}_key) with a row per spelling, as `ctdss inspect` prints it for the dataset."
+        ) from None
+    first = {}
+    for row in rows:
+        first.setdefault(row[f"{role}_key"], row["alias_key"])
+    return list(first.values())
+
+
+def any_kind(kind: Kind) -> Generator:
+    """A generator for a kind with no generator of its own: the people served in each period, split evenly over
+    every combination of the names of its category roles (each read from its alias seed), drawn per town for a
+    town kind. Enough to land and build a new kind; a kind whose figures matter gets its own generator."""
+
+    name_roles = [role for role in kind.roles if role not in ("town", "year", "month", "count")]
+
+    def generate(ds: Dataset, world: World) -> Rows:
+        combinations = list(itertools.product(*(_seed_names(world, role) for role in name_roles)))
+        periods = ([(year, str(year)) for year in _years(ds)] if "month" not in kind.roles
+                   else [(year, _month_text(year, month)) for year, month in _months(ds)])
+        rows = []
+        for year, period in periods:
+            rng = world.rng(ds, period)
+            share = _people_served(world, year) / max(1, len(combinations))
+            for names in combinations:
+                named = dict(zip(name_roles, names, strict=True))
+                counts = (places.town_draws(rng, share, 1.0) if "town" in kind.roles
+                          else {"": round(share)})
+                rows += [{**({"town": town} if town else {}), **named,
+                          ("month" if "month" in kind.roles else "year"): period, "count": published(count)}
+                         for town, count in counts.items()]
+        return rows
+
+    return generate
+
+
 GENERATORS: dict[str, Generator] = {
     "program_annual": program_annual,
     "town_program_annual": town_program_annual,

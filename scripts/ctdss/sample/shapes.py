@@ -6,6 +6,7 @@ import json
 import random
 from datetime import UTC, datetime
 
+from ctdss.config import DEFAULT_CATALOGUE_TAG
 from ctdss.registry import Dataset, Kind
 
 ID_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"
@@ -135,7 +136,7 @@ def metadata(kind: Kind, ds: Dataset, extras: list[str], index: int) -> dict:
         "publicationStage": "published",
         "rowsUpdatedAt": updated,
         "rowsUpdatedBy": "x7kp-3mfa",
-        "tags": ["dss", "enrollment counts", kind.geography.value, kind.period.value],
+        "tags": [DEFAULT_CATALOGUE_TAG, kind.geography.value, kind.period.value],
         "viewLastModified": updated,
         "viewType": "tabular",
         "columns": columns(ds, extras, 585_000_000 + 1_000 * index),

@@ -119,7 +119,7 @@ def test_the_failing_tests_name_the_offending_values(bad):
 
 
 def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(bad, capsys):
-    """What `make build` and `make demo` print after `dbt build` fails on an unmapped town or program."""
+    """What `make update` and `make demo` print after `dbt build` fails on an unmapped town or program."""
     warehouse, _ = bad
     assert cli.main(["unmapped", "--target-path", str(warehouse.target), "--db", str(warehouse.db)]) == 0
     printed = capsys.readouterr().err
@@ -131,7 +131,7 @@ def test_after_the_failed_build_one_paragraph_names_the_spellings_and_the_seeds(
     assert "seeds/town_aliases.csv" in paragraph and "seeds/program_aliases.csv" in paragraph
 
 
-@pytest.mark.parametrize(("target", "build"), [("dbt-build", "ctdss build --full"), ("dbt-refresh", "ctdss build")])
+@pytest.mark.parametrize(("target", "build"), [("models", "ctdss build --full"), ("models-changed", "ctdss build")])
 def test_make_runs_the_explanation_when_dbt_build_fails(target: str, build: str):
     recipe = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
     assert f".venv/bin/{build} || {{ .venv/bin/ctdss unmapped; exit 1; }}" in recipe.stdout
@@ -206,3 +206,9 @@ def test_an_unknown_toa_code_is_quarantined_with_its_reason_and_reaches_no_fact(
     assert rows == [(UNKNOWN_TOA, "__UNMAPPED__", "unmapped_assistance_type")]
     for fact in ("fct_town_assistance_participation_monthly", "fct_town_program_participation_monthly"):
         assert models_built.query(f"select count(*) from marts.{fact} where program_code = '__UNMAPPED__'") == [(0,)]
+
+
+def test_after_a_build_with_every_name_mapped_unmapped_says_so(built_warehouse, capsys):
+    assert cli.main(["unmapped", "--target-path", str(built_warehouse.target), "--db", str(built_warehouse.db)]) == 0
+    out, err = capsys.readouterr()
+    assert "every name is mapped" in out.lower() and err == ""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from support.warehouse_fixtures import (
+    REPO,
     SAMPLE,
     BuiltWarehouse,
     copy_warehouse,
@@ -26,43 +27,35 @@ from support.warehouse_fixtures import (
     run_dbt,
 )
 
+from ctdss.build.models import fact_of
+from ctdss.build.runner import project_vars
+from ctdss.registry import load_registry
+
 pytestmark = pytest.mark.slow
 
-THRESHOLD = 5  # dbt_project.yml var suppression_threshold
+THRESHOLD = project_vars()["suppression_threshold"]
 MONTHLY_ID = "sx77-vjbh"
 
-FACTS = [
-    "marts.fct_program_participation_annual",
-    "marts.fct_town_program_participation_annual",
-    "marts.fct_program_participation_monthly",
-    "marts.fct_town_assistance_participation_monthly",
-    "marts.fct_assistance_type_participation_annual",
-    "marts.fct_town_race_participation_annual",
-]
+# The fact of every series the registry's kinds feed, and the project's rpt_ models: a new kind or report is
+# checked here without being listed.
+FACTS = [f"marts.{fact}" for fact in dict.fromkeys(fact_of(kind.series) for kind in load_registry().kinds)]
 ROLLUPS = ["marts.fct_town_program_participation_monthly", "marts.fct_town_measure_annual",
            "marts.fct_town_measure_monthly", "marts.fct_measure_monthly"]
-REPORTS = [
-    "reporting.rpt_town_participation_by_program",
-    "reporting.rpt_town_participation_by_region",
-    "reporting.rpt_program_family_trends_by_month",
-    "reporting.rpt_program_participation_by_month",
-    "reporting.rpt_town_program_family_trends_by_month",
-    "reporting.rpt_town_program_family_trends_by_year",
-    "reporting.rpt_town_participation_by_race",
-    "reporting.rpt_assistance_type_participation_by_year",
-]
+REVISIONS = ["marts.fct_program_participation_monthly_revisions"]  # empty until a month is published again
+REPORTS = [f"reporting.{path.stem}" for path in sorted((REPO / "models" / "marts" / "reporting").glob("rpt_*.sql"))]
 DIMENSIONS = ["marts.dim_program", "marts.dim_town", "marts.dim_month"]
-# The published value of each rpt_ model; its bounds are the same name with _lower and _upper.
-PUBLISHED = {
-    "reporting.rpt_town_participation_by_program": "recipient_count",
-    "reporting.rpt_town_participation_by_region": "recipient_count",
-    "reporting.rpt_program_family_trends_by_month": "enrolments",
-    "reporting.rpt_program_participation_by_month": "recipient_count",
-    "reporting.rpt_town_program_family_trends_by_month": "enrolments",
-    "reporting.rpt_town_program_family_trends_by_year": "enrolments",
-    "reporting.rpt_town_participation_by_race": "recipient_count",
-    "reporting.rpt_assistance_type_participation_by_year": "recipient_count",
-}
+
+
+def _published_value(warehouse: BuiltWarehouse, relation: str) -> str:
+    """The published value of an rpt_ model, which `is_suppressed` masks: its first column with `_lower` and
+    `_upper` beside it (the measures after it, such as a change, have masks of their own)."""
+    schema, name = relation.split(".")
+    columns = [c for (c,) in warehouse.query(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, name])]
+    found = [c for c in columns if f"{c}_lower" in columns and f"{c}_upper" in columns]
+    assert found, f"{relation} has no column with _lower and _upper beside it"
+    return found[0]
 
 
 def _warning_lines(output: str) -> list[str]:
@@ -81,6 +74,13 @@ def test_the_sample_builds_with_no_errors_and_no_warnings(built_warehouse: Built
     assert (warned, errored, skipped) == (0, 0, 0), out[-5000:]
     assert passed > 100
     assert _warning_lines(out) == []
+
+
+def test_the_facts_and_reports_checked_here_are_every_one_dbt_built(built_warehouse: BuiltWarehouse):
+    manifest = json.loads((built_warehouse.target / "manifest.json").read_text(encoding="utf-8"))
+    built = {f"{n['schema']}.{n['name']}" for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert {m for m in built if m.startswith("reporting.rpt_")} == set(REPORTS)
+    assert {m for m in built if m.startswith("marts.fct_")} == set(FACTS + ROLLUPS + REVISIONS)
 
 
 def test_a_full_parse_shows_no_deprecation_warnings(built_warehouse: BuiltWarehouse):
@@ -126,15 +126,14 @@ def test_every_fact_row_carries_its_lineage(built_warehouse: BuiltWarehouse):
             f"select distinct source_dataset_id, load_id, source_rows_updated_at is not null from {fact}"
         )
         assert rows and all(load_id in audit and has_vintage for _, load_id, has_vintage in rows), fact
-        assert {r[0] for r in rows} <= {"chu7-5rrv", "gjf6-ig4b", MONTHLY_ID, "g7bd-zbqw", "5z8s-84ru",
-                                        "44qf-qawh", "re8x-m8yr"}
+        assert {r[0] for r in rows} <= {ds.id for ds in load_registry().datasets()}
 
 
 @pytest.mark.parametrize("relation", REPORTS)
 def test_a_masked_cell_shows_no_value_and_a_shown_cell_is_at_least_the_threshold(built_warehouse, relation):
     """What no_small_published_values leaves open: a masked row with a value, or a shown one with no lower bound
     or a lower bound of 0 (a published 0 stands for 0 to 4)."""
-    value = PUBLISHED[relation]
+    value = _published_value(built_warehouse, relation)
     lower, upper = f"{value}_lower", f"{value}_upper"
     masked_with_values = built_warehouse.query(
         f"select count(*) from {relation} where is_suppressed and coalesce({value}, {lower}, {upper}) is not null"

@@ -1,6 +1,6 @@
 """The methodology events seed holds every note DSS published, and no other: checked event by event against the
-notes of the catalogue context (transcribed here, and the transcription against the context file when it is
-present), and the town rules are the ones town kinds get."""
+notes of docs/methodology-notes.md (transcribed here, and the transcription against that file), and the town rules
+are the ones town kinds get."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "seeds" / "methodology_events.csv"
-CONTEXT = Path(__file__).resolve().parents[4] / "shared" / "context" / "dss-catalogue.md"
-# The dates of "Methodology notes, every one" in ../shared/context/dss-catalogue.md (a month where the note gives
+NOTES = ROOT / "docs" / "methodology-notes.md"
+# The dates of "Methodology notes, every one" in docs/methodology-notes.md (a month where the note gives
 # only a month). The seed's announced dates must be exactly these.
 DOCUMENTED_DATES = ("2018-11-30", "2019-01-01", "2019-01-16", "2019-02-14", "2019-04-22", "2020-03", "2021-01-01")
 
@@ -29,7 +29,7 @@ class Note:
     fields: dict[str, str] = field(default_factory=dict)  # the seed's columns the note states
 
 
-# Every event of ../shared/context/dss-catalogue.md's notes, by the seed's event key: one bullet can hold several.
+# Every event of docs/methodology-notes.md, by the seed's event key: one bullet can hold several.
 DOCUMENTED_EVENTS = {
     "active_recipient_recount_2018": Note(
         "2018-11-30", "how one source system counted active recipients", "2018-11-30", {"scope_program_code": ""}
@@ -120,11 +120,11 @@ def test_the_2018_recount_has_no_stated_period_so_covers_everything_published_by
 
 
 def notes_section() -> str:
-    return CONTEXT.read_text(encoding="utf-8").split("## Methodology notes", 1)[1].split("\n## ", 1)[0]
+    return NOTES.read_text(encoding="utf-8").split("## Methodology notes", 1)[1].split("\n## ", 1)[0]
 
 
 def context_notes() -> dict[str, str]:
-    """The bullets of the context file's notes, by the date(s) each opens with, each on one line."""
+    """The bullets of the notes, by the date(s) each opens with, each on one line."""
     bullets = re.split(r"^- ", notes_section().split("\n", 1)[1], flags=re.MULTILINE)[1:]
     return dict(" ".join(bullet.split()).split(": ", 1) for bullet in bullets)
 
@@ -144,14 +144,12 @@ def test_an_event_says_what_its_note_says(event_key: str):
     assert {column: event[column] for column in note.fields} == note.fields, event_key
 
 
-@pytest.mark.skipif(not CONTEXT.exists(), reason="../shared/context is not present")
-def test_the_documented_dates_are_the_context_files_list():
+def test_the_documented_dates_are_the_notes_list():
     dates = set(re.findall(r"\b(\d{4}-\d{2}(?:-\d{2})?)\b", notes_section()))
     assert dates == set(DOCUMENTED_DATES)
 
 
-@pytest.mark.skipif(not CONTEXT.exists(), reason="../shared/context is not present")
-def test_the_documented_events_are_the_context_files_list():
+def test_the_documented_events_are_the_notes_list():
     notes = context_notes()
     for event_key, note in DOCUMENTED_EVENTS.items():
         assert note.says in notes.get(note.bullet, ""), f"{event_key}: the note {note.bullet} does not say it"

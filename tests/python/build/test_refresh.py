@@ -1,4 +1,4 @@
-"""`make refresh`: land what changed, build only what it changed, publish; and the same warehouse as a rebuild.
+"""`make update`: land what changed, build only what it changed, publish; and the same warehouse as a rebuild.
 
 The end-to-end test starts from the session's warehouse (the bundled sample, built by `ctdss build` with its
 state), lands the next publication of both monthly datasets (a new month, and the two months before it revised,
@@ -25,8 +25,8 @@ import duckdb
 import pytest
 from support.warehouse_fixtures import REPO, SAMPLE, _console_script, dbt_env, rows_unlike_the_export, run_ctdss_build
 
+from ctdss.build import runner as build_module
 from ctdss.build.runner import BuildMode, plan, project_vars, read_relations
-from ctdss.build.runner import runner as build_module
 from ctdss.deliver import publish as publishing
 from ctdss.deliver import publish_months
 from ctdss.lineage import load_lineage

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from ctdss.deliver.public_release import FLAGGED_FACTS
-from ctdss.report.queries import TOWN_FACTS
-from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS
+from ctdss.report.queries import town_facts
+from ctdss.report.series import INDEX_CHARTS, PROGRAM_CHARTS, TOWN_CHARTS, Grain
 
 pytestmark = pytest.mark.slow
 
@@ -89,5 +89,14 @@ def test_the_methodology_flags_are_the_facts_keys_and_events_without_their_count
 def test_every_fact_the_report_marks_breaks_from_is_released():
     charts = (*INDEX_CHARTS, *TOWN_CHARTS, *PROGRAM_CHARTS)
     marked = {source.flags.fact for chart in charts for source in chart.sources if source.flags}
-    marked |= {fact for facts in TOWN_FACTS.values() for fact in facts}
     assert marked and marked <= set(FLAGGED_FACTS)
+
+
+def test_the_town_pages_mark_the_breaks_of_every_town_fact_released(report_site):
+    con = duckdb.connect(str(report_site.public), read_only=True)
+    try:
+        found = town_facts(con)
+    finally:
+        con.close()
+    assert found == {Grain.YEAR: ("fct_town_program_participation_annual", "fct_town_race_participation_annual"),
+                     Grain.MONTH: ("fct_town_program_participation_monthly",)}

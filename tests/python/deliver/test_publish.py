@@ -19,6 +19,7 @@ from support.warehouse_fixtures import (
     copy_warehouse,
     dbt_env,
     downstream_of,
+    query,
     rows_unlike_the_export,
     run_dbt,
 )
@@ -26,6 +27,7 @@ from support.warehouse_fixtures import (
 from ctdss.deliver import exports as exporting
 from ctdss.deliver import publish as publishing
 from ctdss.errors import UserError
+from ctdss.registry import load_registry
 
 pytestmark = pytest.mark.slow
 
@@ -79,23 +81,27 @@ def test_column_descriptions_travel_to_the_published_file(published):
 
 # Every registered dataset whose rows reach a published fact. In the sample, the CY 2021 township counts
 # (gjf6-ig4b) are republished in the newer multi-year town dataset (5z8s-84ru), whose rows the town series takes.
-BEHIND_THE_FACTS = {"chu7-5rrv", "sx77-vjbh", "g7bd-zbqw", "5z8s-84ru", "44qf-qawh", "re8x-m8yr"}
+BEHIND_THE_FACTS = {ds.id for ds in load_registry().datasets()} - {"gjf6-ig4b"}
+# Every dataset loaded: those, and the ones whose every cell another dataset supersedes.
+LOADED = {ds.id for ds in load_registry().datasets()}
 
 
 def test_the_publication_table_names_the_vintages_and_the_synthetic_flag(published):
     con = duckdb.connect(str(published.published), read_only=True)
     rows = con.execute(
-        "select source_dataset_id, source_rows_updated_at, is_synthetic from marts.publication"
+        "select source_dataset_id, source_rows_updated_at, is_synthetic, superseded_years, superseded_by "
+        "from marts.publication"
     ).fetchall()
     con.close()
-    assert {r[0] for r in rows} == BEHIND_THE_FACTS
+    assert {r[0] for r in rows} == LOADED
     assert all(r[1] is not None and r[2] is True for r in rows)
+    assert {r[0]: r[3:] for r in rows if r[3] is not None} == {"gjf6-ig4b": ("2021", "5z8s-84ru")}
 
 
 def test_exports_cover_every_table_with_a_manifest(published):
     manifest = json.loads((published.exports / "manifest.json").read_text())
     assert manifest["is_synthetic"] is True
-    assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == BEHIND_THE_FACTS
+    assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == LOADED
     names = {t["name"] for t in manifest["tables"]}
     assert names == set(published.tables) | {"marts.publication", "marts.published_tables"}
     con = duckdb.connect()
@@ -219,6 +225,9 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
     publishing.publish(db, pub, exports)
 
     reader = duckdb.connect(str(pub), read_only=True)  # a BI tool holding the file open
+    # A reader that holds the file itself: the publish must put a new file in its place (a rename), not write
+    # over the bytes the reader is reading, or this reader would find half of one file and half of the other.
+    held, inode, before = pub.open("rb"), pub.stat().st_ino, digest(pub)
     try:
         old = reader.execute(total).fetchone()[0]
         env = dbt_env(db)
@@ -237,9 +246,44 @@ def test_a_reader_holding_the_published_file_never_blocks_a_rebuild_and_never_se
                 result = subprocess.run(step, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert reader.execute(total).fetchone()[0] == old  # the open reader still sees the old data
+        assert pub.stat().st_ino != inode  # a new file took the name
+        kept = tmp_path / "kept.duckdb"
+        kept.write_bytes(held.read())  # what the held file gives, read only now that the publish is over
+        assert digest(kept) == before
+        assert query(kept, total) == [(old,)]
     finally:
         reader.close()
+        held.close()
     fresh = duckdb.connect(str(pub), read_only=True)
     new = fresh.execute(total).fetchone()[0]
     fresh.close()
     assert new == 2 * old
+
+
+def test_a_long_running_reader_gets_each_new_publication_on_its_next_connection(built_warehouse, tmp_path):
+    """A notebook or a BI worker keeps one connection open and opens more in the same process: DuckDB hands a
+    new connection the database instance it already has for the file's path, so the new publication must come
+    under a path of its own for a new connection to see it."""
+    total = "select sum(recipient_count) from marts.fct_program_participation_annual"
+    db = copy_warehouse(built_warehouse, tmp_path / "work")
+    pub, exports = tmp_path / "analysts" / "ct_dss_analysts.duckdb", tmp_path / "analysts" / "exports"
+    publishing.publish(db, pub, exports)
+    held = duckdb.connect(str(pub), read_only=True)
+    try:
+        first = held.execute(total).fetchone()[0]
+        for factor in (2, 4):  # two publications, each doubling the counts
+            with duckdb.connect(str(db)) as work:
+                work.execute("update marts.fct_program_participation_annual set recipient_count = recipient_count * 2")
+            publishing.publish(db, pub, exports)
+            fresh = duckdb.connect(str(pub), read_only=True)
+            try:
+                assert fresh.execute(total).fetchone()[0] == factor * first
+                # BI tools name the catalog after the file: it stays the published path's name.
+                assert fresh.execute("select current_database()").fetchone()[0] == "ct_dss_analysts"
+            finally:
+                fresh.close()
+        assert held.execute(total).fetchone()[0] == first  # the held connection keeps its publication whole
+    finally:
+        held.close()
+    publications = [p for p in pub.parent.iterdir() if p.is_dir() and p != exports]
+    assert len(publications) == 1 and len(list(publications[0].iterdir())) == 2  # the current one and the last

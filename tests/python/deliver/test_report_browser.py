@@ -117,6 +117,107 @@ def test_a_program_page_draws_its_statewide_series_and_top_towns(chromium_sessio
     _assert_local(page)
 
 
+# Each chart's plot area and how far its axis labels reach past the chart's box (0 when they all fit).
+PLOT_ROOM_JS = """window.chartsDrawn.then(() => Array.from(document.querySelectorAll('.js-plotly-plot'), (gd) => {
+    const box = gd.getBoundingClientRect();
+    const past = Array.from(gd.querySelectorAll('.xtick text, .ytick text'), (t) => t.getBoundingClientRect())
+        .map((r) => Math.max(box.left - r.left, r.right - box.right, box.top - r.top, r.bottom - box.bottom));
+    return {id: gd.id, plotHeight: gd.querySelector('.nsewdrag').getBoundingClientRect().height,
+            labelsPast: Math.max(0, ...past)};
+}))"""
+
+
+def test_slanted_labels_leave_every_plot_its_room_and_stay_inside_the_chart(chromium_session, report_site):
+    page = chromium_session.open((report_site.root / "towns" / "hartford.html").as_uri())
+    charts = page.evaluate(PLOT_ROOM_JS)
+    assert len(charts) >= 2
+    assert [c for c in charts if c["plotHeight"] < 250 or c["labelsPast"] > 0] == []
+
+
+# The town map as drawn: the towns with an outline on screen, the fill of each masked one, and the legend.
+MAP_JS = """Array.from(document.querySelectorAll('figure.town-map'), (figure) => {
+    const towns = Array.from(figure.querySelectorAll('svg.map path.town'));
+    const drawn = towns.filter((p) => { const r = p.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
+    const masked = towns.filter((p) => p.classList.contains('masked'));
+    return {drawn: drawn.length, towns: towns.map((p) => p.dataset.town),
+            maskedFills: masked.map((p) => getComputedStyle(p).fill),
+            shadedFills: towns.filter((p) => !p.classList.contains('masked')).map((p) => getComputedStyle(p).fill),
+            legend: Array.from(figure.querySelectorAll('.map-legend li:not([hidden])'), (li) => li.textContent.trim()),
+            maskedSwatch: getComputedStyle(figure.querySelector('.map-legend rect.masked')).fill};
+})[0]"""
+
+
+def _click_town(chromium_session, page, town: str) -> str:
+    """Click a town on the map; the URL of the page that opens."""
+    start = len(chromium_session.events)
+    page.evaluate(f"document.querySelector('svg.map path[data-town=\"{town}\"]')"
+                  ".dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))")
+    chromium_session.wait_for_event("Page.loadEventFired", page.session, start)
+    return page.evaluate("location.href")
+
+
+def test_the_index_map_draws_the_169_towns_hatches_the_masked_and_opens_a_town(chromium_session, report_site):
+    page = chromium_session.open((report_site.root / "index.html").as_uri())
+    drawn = page.evaluate(MAP_JS)
+    page.screenshot("report-index-map")
+    towns = {t for (t,) in query(report_site.public, "select town_key from marts.dim_town where not is_special")}
+    assert drawn["drawn"] == 169 and set(drawn["towns"]) == towns
+    assert len(set(drawn["shadedFills"])) == 5 and 'url("#masked-hatch")' not in drawn["shadedFills"]
+    program, masked = query(report_site.public, """select p.program_name, count(*) filter (where is_suppressed)
+        from reporting.rpt_town_participation_by_program r join marts.dim_program p using (program_code)
+        where calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
+        group by 1 order by 2 desc, 1 limit 1""")[0]
+    page.evaluate(f"(() => {{ const s = document.querySelector('select.map-chooser'); s.value = Array.from("
+                  f"s.options).find((o) => o.text === '{program}, recipients').value; "
+                  f"s.dispatchEvent(new Event('change')); }})()")
+    drawn = page.evaluate(MAP_JS)
+    page.screenshot("report-index-map-masked")
+    assert len(drawn["maskedFills"]) == masked > 0 and set(drawn["maskedFills"]) == {'url("#masked-hatch")'}
+    assert drawn["maskedSwatch"] == 'url("#masked-hatch")' and "masked" in drawn["legend"]
+    _assert_local(page)
+    assert _click_town(chromium_session, page, "hartford") == (report_site.root / "towns" / "hartford.html").as_uri()
+
+
+def _pick(page, option: int) -> None:
+    page.evaluate(f"(() => {{ const s = document.querySelector('select.map-chooser'); s.value = '{option}'; "
+                  f"s.dispatchEvent(new Event('change')); }})()")
+
+
+def test_a_program_maps_another_year_or_the_rates_when_the_reader_picks_them(chromium_session, report_site):
+    program, slug = query(report_site.public, """select program_code, replace(lower(program_code), '_', '-')
+        from reporting.rpt_town_participation_by_program group by 1
+        order by count(*) filter (where is_suppressed) desc, 1 limit 1""")[0]
+    page = chromium_session.open((report_site.root / "programs" / f"{slug}.html").as_uri())
+    years = query(report_site.public, "select calendar_year, list(town_key) filter (where is_suppressed), "
+                  "any_value(recipient_count) filter (where town_key = 'hartford'), "
+                  "any_value(rate_per_1000) filter (where town_key = 'hartford') from reporting."
+                  "rpt_town_participation_by_program where program_code = ? group by 1 order by 1 desc", [program])
+    hartford_js = "document.querySelector('svg.map path[data-town=\"hartford\"] title').textContent"
+    for index, (year, masked, count, rate) in enumerate(years[:3]):
+        _pick(page, 2 * index)  # each year's view by count, then by rate
+        shown = page.evaluate("Array.from(document.querySelectorAll('svg.map path.town.masked'), "
+                              "(p) => p.dataset.town)")
+        assert masked and set(shown) == set(masked), year
+        assert page.evaluate("document.querySelector('.map-title').textContent") == f"{year}, recipients"
+        assert page.evaluate(hartford_js) == f"Hartford: {count:,} recipients; {rate:,.2f} per 1,000 residents"
+        _pick(page, 2 * index + 1)
+        assert page.evaluate("document.querySelector('.map-title').textContent") == f"{year}, per 1,000 residents"
+        assert set(page.evaluate("Array.from(document.querySelectorAll('svg.map path.town.masked'), "
+                                 "(p) => p.dataset.town)")) == set(masked)
+    assert page.evaluate(MAP_JS)["drawn"] == 169
+    _assert_local(page)
+
+
+def test_a_town_page_locates_the_town_on_the_outlines_of_all_towns(chromium_session, report_site):
+    page = chromium_session.open((report_site.root / "towns" / "hartford.html").as_uri())
+    box = page.evaluate("(() => { const r = document.querySelector('.locator path.here').getBoundingClientRect(); "
+                        "const m = document.querySelector('.locator svg').getBoundingClientRect(); "
+                        "return [r.width, r.height, m.width, m.height]; })()")
+    assert 0 < box[0] < box[2] / 5 and 0 < box[1] < box[3] / 5  # one small town within the state's outline
+    assert (report_site.root / "assets" / "ct-towns.svg").as_uri() in page.requested_urls()
+    _assert_local(page)
+
+
 def test_a_request_off_the_machine_would_be_seen(chromium_session, report_site):
     """The recorder is not blind: a page that asks for an http URL shows up in it."""
     page = chromium_session.open((report_site.root / "index.html").as_uri())

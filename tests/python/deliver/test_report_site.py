@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import html
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from support.report_pages import csv_rows, figures, headings, local_links, shown_figure_numbers, table_numbers
 from support.warehouse_fixtures import REPO, query
 
+from ctdss.build.runner import project_vars
 from ctdss.errors import UserError
 from ctdss.report import write_site
 
@@ -45,6 +48,19 @@ SHOWN_CELLS = {
                      "race_name", "cast(calendar_year as varchar)", "is_suppressed", "true"),
 }
 
+# The released rpt_ tables the site does not draw, and why.
+NOT_SHOWN = {
+    "reporting.rpt_town_participation_by_region": "county and planning-region totals, released for BI tools",
+}
+
+
+def test_every_rpt_table_of_the_public_release_is_checked_on_the_site_or_said_not_to_be_shown(report_site):
+    """A new rpt_ table cannot be published without SHOWN_CELLS saying where the site shows its cells, or
+    NOT_SHOWN why it does not."""
+    released = {f"reporting.{t}" for (t,) in query(
+        report_site.public, "select table_name from information_schema.tables where table_schema = 'reporting'")}
+    assert released == {cells[0] for cells in SHOWN_CELLS.values()} | set(NOT_SHOWN)
+
 
 def _pages(root):
     return sorted(root.rglob("*.html"))
@@ -52,7 +68,9 @@ def _pages(root):
 
 def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_site):
     towns = query(report_site.public, "select town_key from marts.dim_town where not is_special")
-    programs = query(report_site.public, "select program_code from marts.dim_program")
+    # A program gets a page when some chart of it has a count: statewide by month, or by town.
+    programs = query(report_site.public, "select program_code from reporting.rpt_program_participation_by_month "
+                     "union select program_code from reporting.rpt_town_participation_by_program")
     assert len(towns) == 169
     root = report_site.root
     assert {p.stem for p in (root / "towns").glob("*.html")} == {t for (t,) in towns}
@@ -61,6 +79,93 @@ def test_the_site_has_an_index_a_page_per_town_and_a_page_per_program(report_sit
     index = (root / "index.html").read_text()
     assert all(f'href="towns/{t}.html"' in index for (t,) in towns)
     assert (root / "assets" / "plotly.min.js").stat().st_size > 1_000_000  # written once, shared by every page
+
+
+# Text meant for the report's developers, never its readers: a table with no rows, a Python None, a file to edit.
+DEVELOPER_TEXT = re.compile(r"has no rows|\bNone\b|\.py\b|Traceback|\breporting\.rpt_\w+ (?:has|is|lacks)")
+
+
+def test_no_page_shows_developer_text_and_every_program_page_draws_its_charts(report_site):
+    texts = {page: html.unescape(re.sub(r"<script\b.*?</script>", "", page.read_text(), flags=re.S))
+             for page in _pages(report_site.root)}
+    assert {str(page): DEVELOPER_TEXT.findall(text) for page, text in texts.items()
+            if DEVELOPER_TEXT.search(text)} == {}
+    programs = sorted((report_site.root / "programs").glob("*.html"))
+    assert programs and all(figures(page).keys() == {"statewide", "top-towns"} for page in programs)
+    unpublished = query(report_site.public, "select program_code from marts.dim_program where program_code not in "
+                        "(select program_code from reporting.rpt_program_participation_by_month) and program_code "
+                        "not in (select program_code from reporting.rpt_town_participation_by_program)")
+    assert unpublished  # the sample has a program DSS reports under other names: it gets no page and no link
+    index = (report_site.root / "index.html").read_text()
+    for (code,) in unpublished:
+        slug = code.lower().replace("_", "-")
+        assert not (report_site.root / "programs" / f"{slug}.html").exists() and f"{slug}.html" not in index
+
+
+def _line_styles(page) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each line chart's series and their colour and dash, by chart key."""
+    return {key: {t["name"]: (t["line"]["color"], t["line"]["dash"]) for t in figure["data"]
+                  if t.get("fill") == "tonexty"}
+            for key, figure in figures(page).items()}
+
+
+def test_a_series_has_one_colour_and_dash_across_every_chart_of_the_site(report_site):
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for page in _pages(report_site.root):
+        for chart in _line_styles(page).values():
+            assert len(set(chart.values())) == len(chart), (page, chart)  # lines of one chart look different
+            for name, style in chart.items():
+                seen.setdefault(name, set()).add(style)
+    assert {"food", "medical", "White", "SNAP"} <= seen.keys()
+    assert {name: styles for name, styles in seen.items() if len(styles) > 1} == {}
+
+
+def _contrast_with_white(colour: str) -> float:
+    """WCAG 2.x contrast ratio of #rrggbb against white: (1 + 0.05) / (relative luminance + 0.05)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_line_and_bar_colour_stands_3_to_1_against_the_white_page(report_site):
+    colours = set()
+    for page in _pages(report_site.root):
+        for figure in figures(page).values():
+            colours |= {t["line"]["color"] for t in figure["data"] if t.get("fill") == "tonexty"}
+            colours |= {t["marker"]["color"] for t in figure["data"] if t["type"] == "bar"}
+    assert len(colours) >= 8
+    assert {c: round(_contrast_with_white(c), 2) for c in colours if _contrast_with_white(c) < 3} == {}
+    assert round(_contrast_with_white("#767676"), 1) == 4.5  # WCAG's own example of the 4.5:1 grey
+
+
+def test_the_top_towns_chart_says_which_year_it_shows_and_why(report_site):
+    first, last = query(report_site.public, "select min(calendar_year), max(calendar_year) from "
+                        "reporting.rpt_town_participation_by_program where program_code = 'SNAP'")[0]
+    assert first < last
+    text = (report_site.root / "programs" / "snap.html").read_text()
+    caption = text.split('data-chart="top-towns"', 1)[1].split("</figcaption>", 1)[0]
+    assert "only period" not in caption
+    assert f"({last}, the latest of the periods published, {first} to {last}" in " ".join(caption.split())
+
+
+def test_the_vintage_table_lists_every_loaded_dataset_and_what_supersedes_it(report_site, built_warehouse):
+    raw = query(built_warehouse.db, "select table_name from duckdb_tables() where schema_name = 'raw' "
+                "and table_name not like '\\_%' escape '\\'")
+    loaded = query(built_warehouse.db, " union ".join(f"select distinct _source_dataset_id from raw.{t}"
+                                                      for (t,) in raw))
+    superseded = query(built_warehouse.db, "select source_dataset_id, string_agg(distinct calendar_year::varchar, "
+                       "', '), string_agg(distinct chosen_source_dataset_id, ', ') from qa.qa_superseded_rows "
+                       "group by 1")
+    assert superseded and len(raw) >= 7 and len(loaded) >= len(raw)
+    vintage = html.unescape((report_site.root / "index.html").read_text()).split('<section id="vintage">', 1)[1]
+    rows = {cells[0]: cells for cells in (re.findall(r"<td>(.*?)</td>", row, re.S)
+                                          for row in vintage.split("<tr>")[2:])}
+    assert {d for (d,) in loaded} <= rows.keys()
+    for dataset, years, by in superseded:
+        assert rows[dataset][3] == f"{years}, by {by}", dataset
+    assert all(row[3] == "no" for dataset, row in rows.items() if dataset not in {d for d, _, _ in superseded})
 
 
 def test_every_link_and_script_is_local_and_resolves(report_site):
@@ -90,7 +195,8 @@ def test_every_chart_has_a_data_table_under_a_disclosure_and_a_csv_beside_the_pa
             assert (page.parent / f"{page.stem}.{key}.csv").exists(), (page, key)
 
 
-def test_no_number_the_site_shows_lies_between_1_and_4(report_site):
+def test_no_number_the_site_shows_is_below_the_threshold_but_0(report_site):
+    threshold = project_vars()["suppression_threshold"]
     shown: list[float] = []
     for page in _pages(report_site.root):
         shown += [n for figure in figures(page).values() for n in shown_figure_numbers(figure)]
@@ -98,7 +204,7 @@ def test_no_number_the_site_shows_lies_between_1_and_4(report_site):
     for path in report_site.root.rglob("*.csv"):
         shown += [float(row[c]) for row in csv_rows(path) for c in ("value", "lower", "upper") if row[c]]
     assert len(shown) > 10_000
-    assert [n for n in shown if 0 < n < 5] == []
+    assert [n for n in shown if 0 < n < threshold] == []
 
 
 @pytest.mark.parametrize(("table", "csv_path", "series", "period", "masked", "where"), SHOWN_CELLS.values(),
@@ -305,6 +411,8 @@ def test_the_templates_and_assets_ship_in_the_wheel(tmp_path):
     templates = {f"ctdss/report/templates/{p.name}" for p in (REPO / "scripts/ctdss/report/templates").iterdir()}
     static = {f"ctdss/report/static/{p.name}" for p in (REPO / "scripts/ctdss/report/static").iterdir()}
     assert templates and static and templates | static <= names
+    models = {f"ctdss/build/templates/{p.name}" for p in (REPO / "scripts/ctdss/build/templates").iterdir()}
+    assert models and models <= names  # `ctdss generate` writes the kinds' dbt files from them
 
 
 def _shown(path) -> dict[tuple[str, str], tuple[str, str, str]]:
@@ -337,3 +445,116 @@ def test_no_page_shows_a_cell_that_another_page_masks(report_site):
                 assert shown == statewide[(family, month)], (path.name, month)
                 compared += 1
     assert compared > 169  # at least one shared cell a town, and the statewide ones
+
+
+TOWN_PATH = re.compile(r'<a href="([^"]+)"><path class="town ([\w-]+)" data-town="([^"]+)" d="([^"]+)">'
+                       r"<title>([^<]*)</title>")
+
+
+def _map(page) -> dict[str, tuple[str, str, str, str]]:
+    """A page's town map as drawn without script: each town's link, shade class, outline and hover text."""
+    return {town: (href, cls, d, html.unescape(title))
+            for href, cls, town, d, title in TOWN_PATH.findall(page.read_text())}
+
+
+def _map_views(page) -> list[dict]:
+    body = re.search(r'<script type="application/json" class="map-views">(.*?)</script>', page.read_text(), re.S)
+    return json.loads(body.group(1))
+
+
+def _town_cells(public, program: str, year: int) -> dict[str, tuple]:
+    """Each town's cell: name, count bounds, rate bounds and whether it is masked."""
+    return {key: (name, (lower, upper), rates, masked) for key, name, lower, upper, *rates, masked in query(public, """
+        select town_key, town_name, recipient_count_lower, recipient_count_upper, rate_per_1000_lower,
+            rate_per_1000_upper, is_suppressed
+        from reporting.rpt_town_participation_by_program where program_code = ? and calendar_year = ?""",
+        [program, year])}
+
+
+def _bounds_text(bounds, digits: int) -> str:
+    lower, upper = (f"{b:,.{digits}f}" for b in bounds)
+    return lower if lower == upper else f"{lower}-{upper}"
+
+
+def _assert_view(classes: dict[str, str], titles: dict[str, str], cells: dict[str, tuple], by_rate: bool) -> None:
+    """A view of the map: every town hatched where masked, its count and rate in its tooltip, and shades that
+    rise with the value the view maps (counts, or rates per 1,000 residents)."""
+    assert classes.keys() == cells.keys() and len(cells) == 169
+    for town, (name, counts, rates, masked) in cells.items():
+        title = titles[town]
+        assert title.startswith(f"{name}: "), town
+        if masked:
+            assert classes[town] == "masked" and "masked" in title and not re.search(r"\d", title), town
+        else:
+            assert re.fullmatch(r"c[0-4]", classes[town]), town
+            shown = f"{_bounds_text(counts, 0)} recipients; {_bounds_text(rates, 2)} per 1,000 residents"
+            assert title == f"{name}: {shown}", town
+    shades = sorted((float(sum(cells[t][2 if by_rate else 1])), int(cls[1])) for t, cls in classes.items()
+                    if cls != "masked")
+    assert [shade for _, shade in shades] == sorted(shade for _, shade in shades)
+    if len({value for value, _ in shades}) >= 5:
+        assert shades[0][1] == 0 and shades[-1][1] == 4
+
+
+def _views_by_period(views: list[dict], periods: list) -> list[tuple]:
+    """The views in pairs: each period's view by count, then by rate."""
+    assert [v["label"] for v in views] == [f"{p}, {unit}" for p in periods
+                                           for unit in ("recipients", "per 1,000 residents")]
+    return [(period, views[2 * i], views[2 * i + 1]) for i, period in enumerate(periods)]
+
+
+# The program with the most masked towns in the latest year.
+MOST_MASKED = """select program_code from reporting.rpt_town_participation_by_program
+    where calendar_year = (select max(calendar_year) from reporting.rpt_town_participation_by_program)
+    group by 1 order by count(*) filter (where is_suppressed) desc, 1 limit 1"""
+
+
+def test_a_program_page_maps_the_169_towns_by_year_and_rate_with_masked_towns_hatched(report_site):
+    program = query(report_site.public, MOST_MASKED)[0][0]
+    years = [y for (y,) in query(report_site.public, "select distinct calendar_year from "
+             "reporting.rpt_town_participation_by_program where program_code = ? order by 1 desc", [program])]
+    page = report_site.root / "programs" / f"{program.lower().replace('_', '-')}.html"
+    drawn = _map(page)
+    assert len(drawn) == 169 and len({d for _, _, d, _ in drawn.values()}) == 169
+    assert all(href == f"../towns/{town}.html" and (page.parent / href).exists()
+               for town, (href, _, _, _) in drawn.items())
+    latest = _town_cells(report_site.public, program, years[0])
+    _assert_view({t: cls for t, (_, cls, _, _) in drawn.items()}, {t: v[3] for t, v in drawn.items()}, latest,
+                 by_rate=False)
+    assert len(years) > 1 and any(masked for *_, masked in latest.values())
+    for year, counts, rates in _views_by_period(_map_views(page), years):
+        cells = _town_cells(report_site.public, program, year)
+        _assert_view(counts["classes"], counts["titles"], cells, by_rate=False)
+        _assert_view(rates["classes"], rates["titles"], cells, by_rate=True)
+        assert ["masked", "masked"] in counts["legend"] and ["masked", "masked"] in rates["legend"]
+
+
+def test_the_index_maps_the_latest_year_of_every_program_with_town_counts(report_site):
+    latest = query(report_site.public, "select max(calendar_year) from reporting.rpt_town_participation_by_program")
+    programs = query(report_site.public, """select distinct p.program_code, p.program_name, p.program_family
+        from reporting.rpt_town_participation_by_program r join marts.dim_program p using (program_code)
+        where calendar_year = ? order by p.program_family, p.program_name""", [latest[0][0]])
+    index = report_site.root / "index.html"
+    views = _views_by_period(_map_views(index), [name for _, name, _ in programs])
+    for (code, _, _), (_, counts, rates) in zip(programs, views, strict=True):
+        cells = _town_cells(report_site.public, code, latest[0][0])
+        _assert_view(counts["classes"], counts["titles"], cells, by_rate=False)
+        _assert_view(rates["classes"], rates["titles"], cells, by_rate=True)
+    drawn = _map(index)
+    assert len(drawn) == 169 and all((index.parent / href).exists() for href, *_ in drawn.values())
+
+
+def test_the_town_outlines_are_the_census_towns_and_credited_on_every_page(report_site):
+    shipped = json.loads((REPO / "scripts/ctdss/report/static/ct-towns.geojson").read_text())
+    with (REPO / "seeds" / "ct_towns.csv").open(newline="", encoding="utf-8") as handle:
+        seed = {row["town_fips_2020"]: row["town_name"] for row in csv.DictReader(handle)
+                if row["is_special"] == "false"}
+    assert {f["properties"]["GEOID"]: f["properties"]["NAME"] for f in shipped["features"]} == seed
+    assert len(seed) == 169
+    hartford = report_site.root / "towns" / "hartford.html"
+    locator = re.search(r'<figure class="locator">.*?<image href="([^"]+)".*?<path class="here" d="([^"]+)"',
+                        hartford.read_text(), re.S)
+    assert (hartford.parent / locator.group(1)).exists()
+    assert locator.group(2) == _map(report_site.root / "index.html")["hartford"][2]
+    assert all("U.S. Census Bureau" in p.read_text().split("<footer", 1)[1] for p in _pages(report_site.root))
+    assert "U.S. Census Bureau" in (REPO / "README.md").read_text()

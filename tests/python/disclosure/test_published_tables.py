@@ -77,6 +77,14 @@ def _shown_below(db: Path, threshold: int) -> int:
                          f"{t.value}_lower < {threshold}")[0][0] for t in TABLES)
 
 
+def test_the_audit_reads_every_rpt_table_dbt_builds(built_warehouse):
+    """A new rpt_ table cannot be published without the audit solving for its masked cells."""
+    manifest = json.loads((built_warehouse.target / "manifest.json").read_text(encoding="utf-8"))
+    built = {n["name"] for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["name"].startswith("rpt_")}
+    assert built == {t.name for t in TABLES}
+
+
 def test_at_dss_threshold_only_counts_published_as_0_and_their_totals_are_masked(built_warehouse, tmp_path):
     db = copy_warehouse(built_warehouse, tmp_path)
     audit = run(db, 5)

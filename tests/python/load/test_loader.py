@@ -336,7 +336,22 @@ def test_unreachable_portal_fails_with_one_paragraph_pointing_offline(socrata_em
     assert {o.status for o in outcomes.values()} == {"failed"}
     message = outcomes[data.ANNUAL].error
     assert "Could not reach" in message and "make demo" in message and "--snapshot" in message
-    assert [a["status"] for a in data.audit(db)] == ["failed"] * len(load_registry().datasets())
+    assert not db.exists()  # nothing was reached, so nothing is recorded either
+
+
+def test_a_load_that_cannot_reach_the_portal_creates_no_file_and_leaves_an_existing_one_as_it_was(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("ctdss.load.portal.time.sleep", lambda seconds: None)  # the backoff, not what is tested
+    new = tmp_path / "new.duckdb"
+    assert cli.main(["load", "--portal", "http://127.0.0.1:1", "--db", str(new)]) == 1
+    assert "Could not reach the Socrata portal" in capsys.readouterr().err
+    assert not new.exists() and list(tmp_path.iterdir()) == []
+    existing = data.write(tmp_path / "s", data.datasets())
+    db = tmp_path / "warehouse" / "ct_dss.duckdb"
+    load(load_registry(), SnapshotSource(existing), db)
+    before, files = db.read_bytes(), sorted(db.parent.iterdir())
+    assert cli.main(["load", "--portal", "http://127.0.0.1:1", "--db", str(db)]) == 1
+    assert db.read_bytes() == before and sorted(db.parent.iterdir()) == files  # no audit row, no WAL
 
 
 def test_a_new_registry_entry_loads_another_year_without_code_changes(tmp_path, db):

@@ -11,7 +11,9 @@ import yaml
 
 from ctdss.cli import main
 from ctdss.config import REGISTRY_PATH
+from ctdss.errors import UserError
 from ctdss.load.portal import PortalSource, RetryPolicy
+from ctdss.onboard.aliases import alias_seeds
 from ctdss.registry import load_registry
 from socrata_emulator import SocrataEmulator
 
@@ -141,6 +143,18 @@ def test_an_unreachable_catalogue_is_one_paragraph(capsys, monkeypatch):
     assert code == 2 and out == ""
     assert err.startswith("ctdss: Could not reach the Socrata portal") and "the catalogue" in err
     assert "Traceback" not in err
+    flat = " ".join(err.split())
+    assert "`ctdss discover` only reads the portal, so nothing was changed" in flat
+    assert "warehouse" not in flat and "make demo" not in flat and "loaded" not in flat
+
+
+def test_inspect_an_unreachable_portal_says_it_changed_nothing_not_what_a_load_would(capsys, monkeypatch):
+    monkeypatch.setattr("ctdss.load.portal.time.sleep", lambda seconds: None)
+    code, out, err = run(capsys, "inspect", TOA, "--portal", SocrataEmulator.url_unreachable())
+    flat = " ".join(err.split())
+    assert code == 2 and out == "" and flat.startswith("ctdss: Could not reach the Socrata portal")
+    assert "`ctdss inspect` only reads the portal, so nothing was changed" in flat
+    assert "warehouse" not in flat and "make demo" not in flat and "--snapshot" not in flat
 
 
 # -- inspect -----------------------------------------------------------------------------------------------------
@@ -272,3 +286,47 @@ def test_inspect_a_view_without_columns_says_what_it_may_be(emu, capsys):
     emu.add_dataset("char-0001", meta("char-0001", "A chart", []), [])
     code, out, err = run(capsys, "inspect", "char-0001", "--portal", emu.url)
     assert code == 2 and out == "" and "lists no columns" in err and "chart" in err
+
+
+def test_inspect_proposes_a_new_seed_file_for_a_role_no_seed_maps(emu, capsys, tmp_path):
+    emu.add_dataset("eth0-0001", meta("eth0-0001", "People Served by Town and Ethnicity", [
+        column("town"), column("ethnicity"), column("year", "number"), column("people", "number")]), [
+        {"town": "Avon", "ethnicity": "Hispanic", "year": "2020", "people": "5"},
+        {"town": "Avon", "ethnicity": "Not Hispanic", "year": "2020", "people": "50"},
+        {"town": "Bolton", "ethnicity": "HISPANIC ", "year": "2020", "people": "3"},
+        {"town": "Bolton", "year": "2020", "people": "1"},
+    ])
+    code, out, _ = run(capsys, "inspect", "eth0-0001", "--portal", emu.url)
+    assert code == 0
+    aliases = out[out.index("Alias rows:"):]
+    block = aliases[aliases.index("  ethnicity: "):]
+    assert "no seed maps this role yet" in " ".join(block.split()) and "seeds/ethnicity_aliases.csv" in block
+    rows = [line.strip() for line in block.splitlines() if line.startswith("      ") and "#" not in line]
+    assert rows == ["alias_key,ethnicity_key", "hispanic,", "not hispanic,"]
+    assert "published as 'HISPANIC ', 'Hispanic' in 2 row(s)" in block
+    assert "ethnicity: 1 row(s) have no ethnicity" in aliases
+    # The rows, saved as the file they propose, are a seed the onboarding reads like the others.
+    (tmp_path / "ethnicity_aliases.csv").write_text("\n".join(rows) + "\n")
+    seed = alias_seeds(("ethnicity",), tmp_path)["ethnicity"]
+    assert (seed.key_column, seed.target_column, seed.mapping) == (
+        "alias_key", "ethnicity_key", {"hispanic": "", "not hispanic": ""})
+    found = json.loads(run(capsys, "inspect", "eth0-0001", "--portal", emu.url, "--json")[1])
+    assert found["missing_aliases"]["ethnicity"]["new_seed"] is True
+    assert found["missing_aliases"]["town"]["new_seed"] is False
+
+
+@pytest.mark.parametrize(("town_columns", "blocked"), [
+    ([column("town"), column("city", name="City of residence")], "town, city: 2 columns could be the town"),
+    ([column("town", "number")], "town: its name suggests town but its data type is number"),
+])
+def test_inspect_never_proposes_a_statewide_kind_when_a_town_column_is_unplaced(emu, capsys, tmp_path,
+                                                                                town_columns, blocked):
+    emu.add_dataset("twn0-0001", meta("twn0-0001", "Program counts CY 2022", [
+        *town_columns, column("program"), column("count", "number")]), [])
+    code, out, _ = run(capsys, "inspect", "twn0-0001", "--portal", emu.url, "--json")
+    found = json.loads(out)
+    assert code == 0 and found["kind"]["name"] == "town_program_annual", found["kind"]
+    assert blocked in found["kind"]["note"]
+    # Pasted as proposed, the entry is refused until the town is placed, so the choice cannot be forgotten.
+    with pytest.raises(UserError, match="town"):
+        paste_dataset(found["registry_entry"], "town_program_annual", tmp_path)

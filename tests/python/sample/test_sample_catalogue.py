@@ -147,13 +147,33 @@ def test_a_registry_entry_is_enough_to_sample_a_dataset(tmp_path):
     assert len(rows) > 171 * 10 and set(rows[0]) == {":id", "town_name", "program", "recipients"}
 
 
-def test_a_kind_without_a_generator_fails_naming_it(tmp_path):
+def _registry_with_a_new_kind(tmp_path: Path, role: str) -> Path:
+    """A copy of the registry with a town x `role` x year kind that has no generator of its own."""
     doc = yaml.safe_load(REGISTRY.read_text("utf-8"))
     table = copy.deepcopy(next(t for t in doc["sources"][0]["tables"] if t["name"] == "town_race_annual"))
-    table["name"] = "town_ethnicity_annual"
-    table["config"]["meta"]["datasets"][0]["id"] = "zz99-ethn"
+    meta = table["config"]["meta"]
+    table["name"] = f"town_{role}_annual"
+    meta["required_roles"] = ["town", role, "year", "count"]
+    meta["datasets"] = [{"id": "zz99-ethn", "fields": {"town": "town", role: role, "year": "year", "count": "n"},
+                         "coverage": {"from": "2022", "to": "2023"}}]
     doc["sources"][0]["tables"].append(table)
     path = tmp_path / "registry.yml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    with pytest.raises(UserError, match="town_ethnicity_annual.*zz99-ethn"):
-        generate(tmp_path / "out", load_registry(path))
+    return path
+
+
+def test_a_kind_without_a_generator_is_sampled_from_the_names_of_its_seed(tmp_path):
+    generate(tmp_path / "out", load_registry(_registry_with_a_new_kind(tmp_path, "race")))
+
+    rows = served(tmp_path / "out", "zz99-ethn")
+    with (ROOT / "seeds" / "race_aliases.csv").open(encoding="utf-8") as handle:
+        keys = {row["race_key"] for row in csv.DictReader(handle)}
+    assert {r["year"] for r in rows} == {"2022", "2023"}
+    assert len({r["race"] for r in rows}) == len(keys)  # one spelling of every race the seed maps
+    assert len(rows) == 2 * len(keys) * 171  # the 169 towns, Unknown and Out of State
+    assert all(r["n"].isdigit() for r in rows)
+
+
+def test_a_kind_whose_names_have_no_seed_fails_naming_the_seed_to_add(tmp_path):
+    with pytest.raises(UserError, match=r"`ethnicity`.*seeds/ethnicity_aliases\.csv"):
+        generate(tmp_path / "out", load_registry(_registry_with_a_new_kind(tmp_path, "ethnicity")))

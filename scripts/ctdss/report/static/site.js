@@ -25,3 +25,26 @@ if (search) {
   search.addEventListener("input", apply);
   apply();
 }
+
+// A town map's chooser shows another of the views the page embeds: each town's shade class and hover text, and
+// the legend; the page draws the first view without this script.
+for (const figure of document.querySelectorAll("figure.town-map")) {
+  const chooser = figure.querySelector("select.map-chooser");
+  if (!chooser) continue;
+  const views = JSON.parse(figure.querySelector("script.map-views").textContent);
+  chooser.addEventListener("change", () => {
+    const view = views[Number(chooser.value)];
+    for (const path of figure.querySelectorAll("path.town")) {
+      path.setAttribute("class", `town ${view.classes[path.dataset.town]}`);
+      path.querySelector("title").textContent = view.titles[path.dataset.town];
+    }
+    figure.querySelector(".map-title").textContent = view.label;
+    const items = figure.querySelectorAll(".map-legend li");
+    view.legend.forEach(([cls, label], i) => {
+      items[i].querySelector("rect").setAttribute("class", cls);
+      items[i].querySelector("span").textContent = label;
+      items[i].hidden = false;
+    });
+    for (let i = view.legend.length; i < items.length; i++) items[i].hidden = true;
+  });
+}
