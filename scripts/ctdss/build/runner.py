@@ -12,8 +12,8 @@ config or seed data changed, with their descendants. An incremental model whose 
 rebuilt from scratch (`--full-refresh`; snapshots never are), since its kept rows were computed by the old
 code. Without a usable state (none yet, unreadable, or not this warehouse's), or when a var changed (dbt's
 state comparison does not see a var's value, which the models compile into their SQL), everything is built,
-and one line says why. The state is replaced only after a build succeeds, so a failed build is retried
-against the last good one.
+incremental models from scratch, and one line says why. The state is replaced only after a build succeeds, so a
+failed build is retried against the last good one.
 
 A successful build also records the loads whose rows it tested (raw._tested_loads): the staging tests that
 read every row of a table then read only the rows landed since (see macros/tests/landed_since_last_build.sql).
@@ -207,6 +207,10 @@ def _run_build(invoke, mode: BuildMode, state: Path, target: Path) -> object:
         if any(_is_incremental_model(node) for node in modified):
             print("ctdss build: code upstream of an incremental model changed; rebuilding it from scratch.")
             args.append("--full-refresh")
+    if mode is BuildMode.FULL:
+        # Everything means the incremental models too: rows kept from an older build may break a contract the
+        # code has since changed (a column made nullable), and were computed by code that may differ.
+        args.append("--full-refresh")
     result = invoke(args)
     if not getattr(result, "success", False):
         raise _failed("`dbt " + " ".join(args) + "`", result, target)

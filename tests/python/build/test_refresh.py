@@ -399,7 +399,7 @@ class FakeDbt:
     (BuildMode.CHANGED, [], False, False),  # only data landed: the staging tests read only what it landed
     (BuildMode.CHANGED, [{"resource_type": "test", "config": {"materialized": "test"}}], True, False),
     (BuildMode.CHANGED, [{"resource_type": "model", "config": {"materialized": "incremental"}}], True, True),
-    (BuildMode.FULL, [], True, False),
+    (BuildMode.FULL, [], True, True),  # everything, incremental models from scratch: kept rows may predate a contract
 ])
 def test_changed_code_or_a_full_build_tests_every_row_again(tmp_path, mode, modified, forgets, full_refresh):
     dbt = FakeDbt(modified)
