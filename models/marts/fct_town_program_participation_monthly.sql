@@ -14,6 +14,12 @@ assistance_participation as (
 
 ),
 
+town_population as (
+
+    select * from {{ ref('int_town_population_by_year') }}
+
+),
+
 -- Each month's rows are sums of that month's codes only, so an incremental run aggregates just the months it
 -- rebuilds: those of the refresh window and any month landed again (see the macro months_to_rebuild).
 {{ months_to_rebuild(
@@ -24,7 +30,7 @@ assistance_participation as (
 -- codes of one program in a month counts twice, so this is not a count of people. Bounds add up; the point
 -- value is set only when every code's count is exact. The methodology events of a row depend on its program,
 -- month and town kind only, so every code of a program in a month carries the same keys.
-final as (
+rolled_up as (
 
     select
         -- ids
@@ -64,6 +70,31 @@ final as (
 
     from rows_to_build
     group by town_key, program_code, month_start_date, source_dataset_id
+
+),
+
+-- A month's rates divide by the town's population of its calendar year: there is none for Unknown, Out of
+-- State and the years no population series serves, and so no rate.
+final as (
+
+    select
+        rolled_up.*,
+
+        -- rates
+        town_population.population,
+        town_population.population_vintage,
+        {{ rate_per_1000_columns(
+            'rolled_up.enrolments',
+            'rolled_up.enrolments_lower',
+            'rolled_up.enrolments_upper',
+            'town_population.population',
+        ) }}
+
+    from rolled_up
+    left join town_population
+        on
+            rolled_up.town_key = town_population.town_key
+            and extract(year from rolled_up.month_start_date) = town_population.calendar_year
 
 )
 

@@ -1,5 +1,6 @@
 -- The county and planning region totals of the annual town counts, as rpt_town_participation_by_region
--- publishes them. Bounds add up; programs are never added together.
+-- publishes them. Bounds add up; programs are never added together. The population is summed over the same
+-- towns as the counts (those with a row for the program and year), and is null unless every one has a figure.
 with
 
 town_participation as (
@@ -58,6 +59,12 @@ final as (
         count(*) as town_count,
         sum(town_participation.recipient_count_lower) as recipient_count_lower,
         sum(town_participation.recipient_count_upper) as recipient_count_upper,
+        cast(
+            case
+                when count(town_participation.population) = count(*) then sum(town_participation.population)
+            end as {{ dbt.type_bigint() }}
+        ) as population,
+        max(town_participation.population_vintage) as population_vintage,
         {{ dbt.bool_or('town_participation.has_methodology_break') }} as has_methodology_break,
         {{ dbt.bool_or('town_participation.is_synthetic') }} as is_synthetic
 

@@ -42,6 +42,8 @@ cells as (
         case
             when not town_participation.is_suppressed_at_source then town_participation.recipient_count
         end as recipient_count,
+        town_participation.population,
+        town_participation.population_vintage,
         town_participation.has_methodology_break,
         town_participation.is_synthetic
 
@@ -95,6 +97,7 @@ final as (
         cast(
             {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_upper,
+        {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

@@ -74,6 +74,7 @@ final as (
         cast(
             {{ mask_if_suppressed('suppression_result.recipient_count_upper') }} as {{ dbt.type_bigint() }}
         ) as recipient_count_upper,
+        {{ published_rate_columns('suppression_result', 'recipient_count', 'suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

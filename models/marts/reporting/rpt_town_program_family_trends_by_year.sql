@@ -12,6 +12,12 @@ towns as (
 
 ),
 
+town_population as (
+
+    select * from {{ ref('int_town_population_by_year') }}
+
+),
+
 decisions as (
 
     select * from {{ ref('int_town_program_annual_suppressed') }}
@@ -99,6 +105,7 @@ final as (
         cast(published.enrolments as {{ dbt.type_bigint() }}) as enrolments,
         cast(published.enrolments_lower as {{ dbt.type_bigint() }}) as enrolments_lower,
         cast(published.enrolments_upper as {{ dbt.type_bigint() }}) as enrolments_upper,
+        {{ published_rate_columns('published', 'enrolments', 'town_population') }},
         {{ masked_change_columns('published', 'year_over_year') }},
 
         -- booleans
@@ -110,6 +117,10 @@ final as (
     from published
     inner join towns
         on published.town_key = towns.town_key
+    left join town_population
+        on
+            published.town_key = town_population.town_key
+            and published.calendar_year = town_population.calendar_year
     left join year_over_year
         on
             published.town_key = year_over_year.town_key
