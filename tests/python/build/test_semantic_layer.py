@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
-from dbt_metricflow.cli.cli_configuration import CLIConfiguration
-from dbt_metricflow.cli.main import cli
 from support.warehouse_fixtures import REPO, BuiltWarehouse, copy_warehouse
+
+if TYPE_CHECKING:
+    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +32,14 @@ Row = dict[str, object]
 class SemanticLayer:
     """`mf` on a copy of the session warehouse, with the semantic manifest of the session's build."""
 
+    cli: Any  # mf's click group
     config: CLIConfiguration
     built: BuiltWarehouse
     folder: Path
     saved_query_names: list[str]
 
     def mf(self, *args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), obj=self.config)
+        return CliRunner().invoke(self.cli, list(args), obj=self.config)
 
     def rows(self, *args: str) -> list[Row]:
         """The rows `mf query ARGS` answers, read back from its CSV (numbers as int, times as date, empty as
@@ -74,6 +77,11 @@ def _point(lower: int, upper: int) -> int | None:
 def semantic_layer(
     built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SemanticLayer]:
+    # Imported here, not at collection: MetricFlow takes seconds to import, and only the worker running this
+    # module needs it.
+    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+    from dbt_metricflow.cli.main import cli
+
     # mf reads the semantic manifest from <project>/target only, so the project is the repository's dbt_project.yml
     # and profile beside the session build's target, never the repository's own target/. The warehouse is a copy:
     # dbt-duckdb keeps its connection open for the life of this process.
@@ -91,7 +99,8 @@ def semantic_layer(
         env.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         config = CLIConfiguration()
         config.setup(dbt_profiles_path=project, dbt_project_path=project, configure_file_logging=False)
-        yield SemanticLayer(config, built_warehouse, folder, [saved["name"] for saved in manifest["saved_queries"]])
+        names = [saved["name"] for saved in manifest["saved_queries"]]
+        yield SemanticLayer(cli, config, built_warehouse, folder, names)
 
 
 def test_mf_validate_configs_passes_against_the_warehouse(semantic_layer: SemanticLayer):
@@ -200,3 +209,28 @@ def test_the_change_over_a_year_takes_last_years_opposite_bounds(semantic_layer:
             expected[year] = (change_lower, change_upper, _point(change_lower, change_upper))
     assert answered == expected
     assert len(expected) > 1
+
+
+def test_a_towns_rate_per_1000_is_its_enrolments_over_its_residents(semantic_layer: SemanticLayer):
+    expected = {year: (lower * 1000 / population, upper * 1000 / population, programs)
+                for year, lower, upper, population, programs in semantic_layer.sql("""
+        select fact.calendar_year, sum(fact.recipient_count_lower), sum(fact.recipient_count_upper),
+            any_value(population.population), count(*)
+        from marts.fct_town_program_participation_annual as fact
+        inner join marts.dim_program as program on fact.program_code = program.program_code
+        inner join intermediate.int_town_population_by_year as population
+            on fact.town_key = population.town_key and fact.calendar_year = population.calendar_year
+        where fact.town_key = 'hartford' and program.program_family = 'medical'
+        group by 1
+    """)}
+    rows = semantic_layer.rows(
+        "--metrics", "town_enrolments_per_1000_lower,town_enrolments_per_1000_upper",
+        "--group-by", "metric_time__year,town__town_name",
+        "--where", "{{ Entity('town') }} = 'hartford' and {{ Dimension('program__program_family') }} = 'medical'",
+    )
+    answered = {row["metric_time__year"].year: (float(row["town_enrolments_per_1000_lower"]),
+                                                float(row["town_enrolments_per_1000_upper"])) for row in rows}
+    assert answered.keys() == expected.keys() and len(expected) > 1
+    for year, (lower, upper, programs) in expected.items():
+        # Each program's rate is rounded to 2 decimals before they are added.
+        assert answered[year] == pytest.approx((lower, upper), abs=0.005 * programs), year
