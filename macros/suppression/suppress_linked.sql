@@ -187,3 +187,15 @@
 {% macro mask_if_suppressed(expression, suppressed_flag='is_suppressed') -%}
     case when not {{ suppressed_flag }} then {{ expression }} end
 {%- endmacro %}
+
+
+{#- The published count of a suppressed cell and its bounds, from a step with the columns point_value,
+    lower_bound, upper_bound and is_suppressed (the disclosure models' cells): `<name>`, `<name>_lower` and
+    `<name>_upper`, each masked where the cell is suppressed. -#}
+{% macro published_count_columns(cells, name='recipient_count') -%}
+    {%- for column, suffix in [('point_value', ''), ('lower_bound', '_lower'), ('upper_bound', '_upper')] %}
+        cast(
+            {{ mask_if_suppressed(cells ~ '.' ~ column) }} as {{ dbt.type_bigint() }}
+        ) as {{ name }}{{ suffix }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -26,6 +26,12 @@ town_race_annual as (
 
 ),
 
+assistance_type_annual as (
+
+    select * from {{ ref('int_assistance_type_annual_suppressed') }}
+
+),
+
 cells as (
 
     select
@@ -120,6 +126,28 @@ cells as (
         is_suppressed
 
     from town_race_annual
+
+    union all
+
+    select
+        'rpt_assistance_type_participation_by_year' as table_name,
+        cast(null as {{ dbt.type_string() }}) as town_key,
+        program_code,
+        cast(null as {{ dbt.type_string() }}) as program_family,
+        cast(null as {{ dbt.type_string() }}) as race_key,
+        cast(null as {{ dbt.type_string() }}) as geography_level,
+        cast(null as {{ dbt.type_string() }}) as geography_fips,
+        calendar_year,
+        cast(null as date) as month_start_date,
+        lower_bound,
+        upper_bound,
+        is_open_at_source,
+        is_sensitive,
+        is_primary_suppressed,
+        is_complementary_suppressed,
+        is_suppressed
+
+    from assistance_type_annual
 
 )
 

@@ -35,15 +35,7 @@ final as (
         -- numerics
         suppression_result.calendar_year,
         cast(suppression_result.cell_count as {{ dbt.type_int() }}) as medical_benefit_plan_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.point_value') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.lower_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_lower,
-        cast(
-            {{ mask_if_suppressed('suppression_result.upper_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_upper,
+        {{ published_count_columns('suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

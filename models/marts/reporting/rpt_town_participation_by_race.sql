@@ -43,15 +43,7 @@ final as (
 
         -- numerics
         cast(races.sort_order as {{ dbt.type_int() }}) as race_sort_order,
-        cast(
-            {{ mask_if_suppressed('suppression_result.point_value') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count,
-        cast(
-            {{ mask_if_suppressed('suppression_result.lower_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_lower,
-        cast(
-            {{ mask_if_suppressed('suppression_result.upper_bound') }} as {{ dbt.type_bigint() }}
-        ) as recipient_count_upper,
+        {{ published_count_columns('suppression_result') }},
 
         -- booleans
         suppression_result.is_suppressed,

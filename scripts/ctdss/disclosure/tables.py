@@ -52,6 +52,7 @@ TABLES = (
     Table("rpt_town_program_family_trends_by_month", ("town_key", "program_family", "month_start_date"),
           "enrolments"),
     Table("rpt_town_participation_by_race", ("town_key", "race_key", "calendar_year"), "recipient_count"),
+    Table("rpt_assistance_type_participation_by_year", ("program_code", "calendar_year"), "recipient_count"),
 )
 RELATIONS = (
     Relation("rpt_town_participation_by_region", "rpt_town_participation_by_program",

@@ -48,8 +48,10 @@ FAMILY_BY_MONTH = [
 ]
 TOWN_FAMILY_BY_MONTH = [(("T1", "food", JAN), 3, 3, True, False), (("T3", "food", JAN), 40, 40, False, False)]
 BY_RACE = [(("T1", "white", Y), 4, 4, True, False), (("T1", "black", Y), 12, 12, False, False)]
+# Statewide by assistance type: no published sum holds them, so a masked cell there is safe on its own.
+BY_ASSISTANCE_TYPE = [(("SNAP", Y), 500, 500, False, False), (("TFA", Y), 3, 3, True, False)]
 ROWS = dict(zip([t.name for t in TABLES], [BY_PROGRAM, BY_REGION, FAMILY_BY_YEAR, BY_MONTH, FAMILY_BY_MONTH,
-                                           TOWN_FAMILY_BY_MONTH, BY_RACE], strict=True))
+                                           TOWN_FAMILY_BY_MONTH, BY_RACE, BY_ASSISTANCE_TYPE], strict=True))
 TYPES = {"calendar_year": "integer", "month_start_date": "date"}
 PINNED = "rpt_town_participation_by_program (town_key=T1, program_code=TFA, calendar_year=2021)"
 
@@ -104,7 +106,7 @@ def test_a_cell_pinned_by_published_region_totals_fails_the_audit_and_is_recorde
     assert cli.main(["audit", "--db", str(db), "--threshold", "5"]) == 2
     out, err = capsys.readouterr()
     message = " ".join(err.split())
-    assert "2 of 12 masked cells are not protected at threshold 5" in message
+    assert "2 of 13 masked cells are not protected at threshold 5" in message
     assert f"{PINNED} is recovered exactly as 2, pinned by " \
            "rpt_town_participation_by_region (program_code=TFA, calendar_year=2021, geography_level=county, " \
            "geography_fips=C1), rpt_town_participation_by_region (program_code=TFA, calendar_year=2021, " \
@@ -112,12 +114,13 @@ def test_a_cell_pinned_by_published_region_totals_fails_the_audit_and_is_recorde
     # The family row of T1 and cash is masked, but it is the sum of that one pinned cell.
     assert "rpt_town_program_family_trends_by_year (town_key=T1, program_family=cash, calendar_year=2021) is " \
            "recovered exactly as 2, pinned by rpt_town_participation_by_region" in message
-    # Masked: 3 by program, 3 family by year, 2 by month, 2 family by month, 1 town family by month, 1 by race.
+    # Masked: 3 by program, 3 family by year, 2 by month, 2 family by month, 1 town family by month, 1 by race,
+    # 1 by assistance type.
     # Open: TFA and cash in February. Other (not sensitive): SNAP and food of T2 (50).
-    assert "Audited 12 masked cells at threshold 5: 2 open at source, 8 sensitive, 2 other." in out
-    assert "Protected: 10 of 12; recovered exactly: 2." in out
+    assert "Audited 13 masked cells at threshold 5: 2 open at source, 9 sensitive, 2 other." in out
+    assert "Protected: 11 of 13; recovered exactly: 2." in out
     found = results(db)
-    assert len(found) == 12
+    assert len(found) == 13
     assert found[("rpt_town_participation_by_program", "T1", "TFA", None, None)] == (2, 2, False, True)
     # SNAP T1 + T2 = 53 (county C1) = 93 - 40 (planning region R1): each anywhere in [0, 53].
     assert found[("rpt_town_participation_by_program", "T1", "SNAP", None, None)] == (0, 53, True, False)
@@ -135,7 +138,7 @@ def test_masking_the_partner_protects_the_cell_and_the_audit_passes(tmp_path, ca
     db = build(tmp_path / "w.duckdb", rows)
     assert cli.main(["audit", "--db", str(db)]) == 0  # the threshold of dbt_project.yml (5)
     out, err = capsys.readouterr()
-    assert err == "" and "Protected: 14 of 14; recovered exactly: 0." in out
+    assert err == "" and "Protected: 15 of 15; recovered exactly: 0." in out
     assert "Narrowest interval among masked cells not open at source: [0, 32] for " + PINNED in out
     assert all(row[2] for row in results(db).values())
 
