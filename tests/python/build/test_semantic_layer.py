@@ -118,39 +118,41 @@ def test_every_saved_query_answers_with_values(semantic_layer: SemanticLayer):
         assert any(value is not None for row in rows for value in row.values()), f"{name} answered only nulls"
 
 
-def test_snap_in_hartford_by_month_adds_the_towns_snap_counts_each_month(semantic_layer: SemanticLayer):
+def test_snap_in_hartford_by_month_is_the_towns_snap_measure_each_month(semantic_layer: SemanticLayer):
     expected = semantic_layer.sql("""
-        select fact.month_start_date, sum(fact.enrolments_lower), sum(fact.enrolments_upper)
-        from marts.fct_town_program_participation_monthly as fact
-        inner join marts.dim_town as town on fact.town_key = town.town_key
-        where town.town_name = 'Hartford' and fact.program_code = 'SNAP'
-        group by 1 order by 1
+        select month_start_date, enrolments_lower, enrolments_upper
+        from marts.fct_town_measure_monthly
+        where town_key = 'hartford' and measure_key = 'snap'
+        order by 1
     """)
     rows = semantic_layer.saved_query("snap_in_hartford_by_month")
-    assert [(row["metric_time__month"], row["town_monthly_enrolments_lower"], row["town_monthly_enrolments_upper"],
-             row["town_monthly_enrolments"]) for row in rows] == [
+    assert [(row["metric_time__month"], row["town_measure_monthly_enrolments_lower"],
+             row["town_measure_monthly_enrolments_upper"], row["town_measure_monthly_enrolments"]) for row in rows] == [
         (month, lower, upper, _point(lower, upper)) for month, lower, upper in expected
     ]
     assert len(rows) > 1
 
 
 def test_medicaid_largest_town_changes_are_the_ten_largest_of_the_latest_year(semantic_layer: SemanticLayer):
-    latest_year = semantic_layer.sql("""
-        select town.town_name, family.enrolments_yoy_change, family.enrolments
-        from reporting.rpt_town_program_family_trends_by_year as family
-        inner join marts.dim_town as town on family.town_key = town.town_key
-        where family.program_family = 'medical'
-            and family.calendar_year = (
-                select max(calendar_year) from reporting.rpt_town_program_family_trends_by_year
-                where program_family = 'medical'
-            )
+    # The change computed here from the measure's two latest years, not from the changes table the layer reads.
+    latest_changes = semantic_layer.sql("""
+        with medicaid as (
+            select * from marts.fct_town_measure_annual where measure_key = 'medicaid_husky'
+        )
+        select town.town_name, this_year.enrolments_lower - last_year.enrolments_upper,
+            this_year.enrolments_upper - last_year.enrolments_lower
+        from medicaid as this_year
+        inner join medicaid as last_year
+            on this_year.town_key = last_year.town_key and this_year.calendar_year = last_year.calendar_year + 1
+        inner join marts.dim_town as town on this_year.town_key = town.town_key
+        where this_year.calendar_year = (select max(calendar_year) from medicaid)
     """)
-    largest = sorted((change for _, change, _ in latest_year if change is not None), reverse=True)[:10]
+    exact = sorted((lower for _, lower, upper in latest_changes if lower == upper), reverse=True)
     rows = semantic_layer.saved_query("medicaid_largest_town_changes")
-    answered = [(row["town__town_name"], row["town_family_enrolments_change"], row["town_family_enrolments"])
-                for row in rows]
-    assert [change for _, change, _ in answered] == largest
-    assert set(answered) <= set(latest_year)
+    answered = [(row["town__town_name"], row["town_measure_enrolments_change_lower"],
+                 row["town_measure_enrolments_change_upper"]) for row in rows]
+    assert [row["town_measure_enrolments_change"] for row in rows] == exact[:10]
+    assert set(answered) <= set(latest_changes)
 
 
 def test_new_haven_by_race_is_the_latest_year_as_published(semantic_layer: SemanticLayer):
@@ -169,19 +171,19 @@ def test_new_haven_by_race_is_the_latest_year_as_published(semantic_layer: Seman
     assert len(rows) == len({race for race, *_ in expected}) > 1
 
 
-def test_statewide_trend_adds_every_programs_count_each_year_from_2012(semantic_layer: SemanticLayer):
+def test_statewide_trend_is_each_assistance_types_published_count_from_2012_to_2023(semantic_layer: SemanticLayer):
     expected = semantic_layer.sql("""
-        select calendar_year, sum(recipient_count_lower), sum(recipient_count_upper)
-        from marts.fct_program_participation_annual
-        where calendar_year between 2012 and 2023
-        group by 1 order by 1
+        select program.program_name, trend.calendar_year, trend.recipient_count, trend.recipient_count_lower,
+            trend.recipient_count_upper
+        from reporting.rpt_assistance_type_participation_by_year as trend
+        inner join marts.dim_program as program on trend.program_code = program.program_code
+        where trend.calendar_year between 2012 and 2023
     """)
     rows = semantic_layer.saved_query("statewide_trend")
-    assert [(row["metric_time__year"].year, row["statewide_enrolments_lower"], row["statewide_enrolments_upper"],
-             row["statewide_enrolments"]) for row in rows] == [
-        (year, lower, upper, _point(lower, upper)) for year, lower, upper in expected
-    ]
-    assert rows[0]["metric_time__year"].year == 2012
+    assert sorted((row["program__program_name"], row["metric_time__year"].year, row["assistance_type_recipients"],
+                   row["assistance_type_recipients_lower"], row["assistance_type_recipients_upper"])
+                  for row in rows) == sorted(expected)
+    assert {row["metric_time__year"].year for row in rows} == set(range(2012, 2024))
 
 
 def test_the_change_over_a_year_takes_last_years_opposite_bounds(semantic_layer: SemanticLayer):
@@ -234,3 +236,30 @@ def test_a_towns_rate_per_1000_is_its_enrolments_over_its_residents(semantic_lay
     for year, (lower, upper, programs) in expected.items():
         # Each program's rate is rounded to 2 decimals before they are added.
         assert answered[year] == pytest.approx((lower, upper), abs=0.005 * programs), year
+
+
+def test_a_measures_rate_per_1000_divides_the_towns_enrolments_by_their_residents(semantic_layer: SemanticLayer):
+    latest = semantic_layer.sql("""
+        with medicaid as (
+            select measure.*, town.county_name
+            from marts.fct_town_measure_annual as measure
+            inner join marts.dim_town as town on measure.town_key = town.town_key
+            where measure.measure_key = 'medicaid_husky' and measure.population is not null
+        )
+        select county_name, 1000.0 * sum(enrolments_lower) / sum(population),
+            1000.0 * sum(enrolments_upper) / sum(population)
+        from medicaid
+        where calendar_year = (select max(calendar_year) from medicaid)
+        group by 1
+    """)
+    rows = semantic_layer.rows(
+        "--metrics", "town_measure_enrolments_per_1000_lower,town_measure_enrolments_per_1000_upper",
+        "--group-by", "town__county_name",
+        "--where", "{{ Dimension('town_measure_year__measure_key') }} = 'medicaid_husky'",
+    )
+    answered = {row["town__county_name"]: (float(row["town_measure_enrolments_per_1000_lower"]),
+                                           float(row["town_measure_enrolments_per_1000_upper"]))
+                for row in rows if row["town__county_name"] is not None}
+    assert answered.keys() == {county for county, *_ in latest} and len(answered) == 8
+    for county, lower, upper in latest:
+        assert answered[county] == pytest.approx((lower, upper), abs=0.001), county
