@@ -6,6 +6,10 @@ folder as one table with a `year` column, and Power BI and Tableau combine the f
 then rewrites the files of the years it changed, not the whole table, and each year's CSV stays far below the
 rows a spreadsheet opens. Any other table is one file per format (`marts.<table>.parquet`).
 
+Beside the files, manifest.json lists every table with its description and every column with its type and
+description (the dbt docs the warehouse keeps as comments), and dictionary.csv holds the same column list as a
+spreadsheet opens it.
+
 The exports are written to a new folder that then replaces the old one as a whole, so a reader never sees a
 mix of two publications. What is kept from the last publication (a table published from the same build, or a
 year of a table none of whose months changed) is hard links to its previous files. The rest is written two
@@ -15,6 +19,7 @@ cores busy, and the largest go first so that neither writer is left with them at
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +36,7 @@ FORMATS = {"parquet": "format parquet", "csv": "format csv, header true"}  # COP
 WRITERS = 2
 YEAR = "year"  # the hive key of a table exported by year: the calendar year of its month column
 YEAR_OF_MONTH = f"year({qi(MONTH)})"
+DICTIONARY = "dictionary.csv"
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,18 @@ def write_exports(published_db: Path, exports_dir: Path, publication_table: str,
         manifest = _write_tables(published_db, exports_dir, staging, publication_table, reuse, changed_years or {},
                                  schemas)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _write_dictionary(staging / DICTIONARY, manifest["tables"])
+
+
+def _write_dictionary(path: Path, tables: list[dict]) -> None:
+    """One row per column of every exported table, with its type and description, as the manifest has them."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["table_name", "column_name", "data_type", "description"])
+        for table in tables:
+            for column in table["columns"]:
+                text = " ".join((column.get("description") or "").split())  # one line per cell in a spreadsheet
+                writer.writerow([table["name"], column["name"], column["type"], text])
 
 
 def _write_tables(published_db: Path, exports_dir: Path, staging: Path, publication_table: str,
@@ -168,9 +186,12 @@ def _entry(con: duckdb.DuckDBPyConnection, staging: Path, table: Table,
     """The manifest's entry for a table whose files are in `staging`; `year_rows`, of a table by year, its rows
     per year."""
     columns = con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+        "select column_name, data_type, comment from duckdb_columns() where schema_name = ? and table_name = ? "
         "order by column_index", [table.schema, table.name]).fetchall()
-    entry = {"name": table.label, "rows": None, "columns": [{"name": c, "type": t} for c, t in columns]}
+    description = con.execute("select comment from duckdb_tables() where schema_name = ? and table_name = ?",
+                              [table.schema, table.name]).fetchone()[0]
+    entry = {"name": table.label, "description": description, "rows": None,
+             "columns": [{"name": c, "type": t, "description": d} for c, t, d in columns]}
     if year_rows is None:
         entry["rows"] = con.execute(f"select count(*) from {table.relation}").fetchone()[0]
         entry["files"] = {kind: {"path": f"{table.label}.{kind}",

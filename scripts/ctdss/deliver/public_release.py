@@ -23,16 +23,13 @@ from pathlib import Path
 
 import duckdb
 
+from ctdss.deliver.catalogue import FLAGS_TABLE, PUBLICATION_TABLE, REPORTING_SCHEMA, is_public
 from ctdss.deliver.exports import write_exports
-from ctdss.deliver.publish import PUBLICATION_TABLE, STORAGE_VERSION, copy_table
+from ctdss.deliver.publish import STORAGE_VERSION, copy_table
 from ctdss.errors import UserError, first_line
 from ctdss.folders import replaced_file
 from ctdss.load.warehouse import qi, ql
 
-REPORTING_SCHEMA = "reporting"
-# The marts tables of the release besides the flags: dimensions (no counts) and the vintages.
-MARTS_TABLES = ("dim_methodology_event", "dim_month", "dim_program", "dim_town", PUBLICATION_TABLE)
-FLAGS_TABLE = "methodology_flags"
 # The facts whose methodology flags the report marks on its charts (report.series, report.queries): only theirs
 # are released, at the keys and periods the report reads.
 FLAGGED_FACTS = ("fct_program_participation_monthly", "fct_town_program_participation_annual",
@@ -62,11 +59,6 @@ class ReleaseResult:
         return (f"Released {len(self.tables)} tables ({sum(self.tables.values()):,} rows, "
                 f"{self.size_bytes / 1e6:.1f} MB) in {self.seconds:.1f} s to {self.public}, the public release to "
                 f"share outside the agency; Parquet and CSV of its reports with manifest.json in {self.exports}")
-
-
-def is_public(schema: str, table: str) -> bool:
-    """Whether a table belongs in the public release."""
-    return schema == REPORTING_SCHEMA or (schema == "marts" and table in (*MARTS_TABLES, FLAGS_TABLE))
 
 
 def not_public(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -41,6 +41,7 @@ import duckdb
 from ctdss.build.runner import read_relations
 from ctdss.config import state_dir
 from ctdss.deliver import publish_months as months
+from ctdss.deliver.catalogue import PUBLICATION_TABLE, write_catalogue
 from ctdss.deliver.exports import write_exports
 from ctdss.errors import UserError
 from ctdss.folders import replaced_file
@@ -54,7 +55,6 @@ STORAGE_VERSION = "v1.0.0"
 # A copy of the published file with months replaced is written whole again past this multiple of the size of
 # the last whole write: a new month adds about 1/60 of the data, deleted rows leave their space behind.
 MAX_GROWTH = 1.5
-PUBLICATION_TABLE = "publication"
 PUBLICATION_COLUMNS = {
     "source_dataset_id": "The Socrata 4x4 id of a dataset behind the published facts.",
     "source_rows_updated_at": "The dataset's rowsUpdatedAt (UTC) of the rows published: the data vintage.",
@@ -151,6 +151,7 @@ def _write_file(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[s
         con.execute(f"create schema if not exists pub.{_q(schema)}")
     counts = {f"{schema}.{table}": copy_table(con, schema, table, comment) for schema, table, comment in tables}
     synthetic = _write_publication(con, tables)
+    write_catalogue(con, "pub")
     return counts, synthetic
 
 
@@ -175,7 +176,9 @@ def _update_copy(con: duckdb.DuckDBPyConnection, temp: Path, tables: list[tuple[
             counts[f"{schema}.{table}"] = _describe(con, schema, table, comment)
         else:
             counts[f"{schema}.{table}"] = copy_table(con, schema, table, comment)
-    return counts, _write_publication(con, tables), years
+    synthetic = _write_publication(con, tables)
+    write_catalogue(con, "pub")
+    return counts, synthetic, years
 
 
 def _write(con: duckdb.DuckDBPyConnection, temp: Path, published_db: Path, tables: list[tuple[str, str, str | None]],

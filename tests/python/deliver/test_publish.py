@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -56,7 +57,7 @@ def test_the_published_file_holds_only_the_marts_and_reports(published, built_wa
     assert schemas == {"marts", "reporting"}
     expected = {f"{s}.{t}" for s, t in built_warehouse.query(
         "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'reporting')")}
-    assert tables == expected | {"marts.publication"}
+    assert tables == expected | {"marts.publication", "marts.published_tables"}
     for name, rows in published.tables.items():
         assert built_warehouse.query(f"select count(*) from {name}")[0][0] == rows
 
@@ -96,7 +97,7 @@ def test_exports_cover_every_table_with_a_manifest(published):
     assert manifest["is_synthetic"] is True
     assert {v["source_dataset_id"] for v in manifest["source_vintages"]} == BEHIND_THE_FACTS
     names = {t["name"] for t in manifest["tables"]}
-    assert names == set(published.tables) | {"marts.publication"}
+    assert names == set(published.tables) | {"marts.publication", "marts.published_tables"}
     con = duckdb.connect()
     for table in manifest["tables"]:
         parquet, csv = (exported(published.exports, table["files"][kind]) for kind in ("parquet", "csv"))
@@ -109,6 +110,35 @@ def test_exports_cover_every_table_with_a_manifest(published):
                                 f"hive_partitioning = false))").fetchall()
         assert [c["name"] for c in table["columns"]] == [c for c, in described]
     con.close()
+
+
+def test_the_manifest_and_the_dictionary_describe_every_column(published):
+    manifest = json.loads((published.exports / "manifest.json").read_text())
+    listed = [(t["name"], c["name"], c["type"], c["description"]) for t in manifest["tables"] for c in t["columns"]]
+    assert all(t["description"] for t in manifest["tables"])
+    assert [row[:2] for row in listed if not row[3]] == []
+    with (published.exports / "dictionary.csv").open(newline="", encoding="utf-8") as f:
+        dictionary = [(r["table_name"], r["column_name"], r["data_type"], r["description"]) for r in csv.DictReader(f)]
+    assert dictionary == [(t, c, kind, " ".join(text.split())) for t, c, kind, text in listed]
+
+
+def test_the_published_tables_table_lists_every_table_with_its_grain_periods_rows_and_access(published):
+    con = duckdb.connect(str(published.published), read_only=True)
+    tables = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+    listing = {r[0]: r[1:] for r in con.execute(
+        "select table_name, grain, first_period, last_period, table_rows, access from marts.published_tables"
+    ).fetchall()}
+    rows = {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in tables}
+    con.close()
+    assert set(listing) == tables
+    assert {name: entry[3] for name, entry in listing.items()} == rows
+    access = {name: entry[4] for name, entry in listing.items()}
+    assert {access[n] for n in tables if n.startswith("reporting.")} == {"public"}
+    assert {access[n] for n in tables if n.startswith("marts.fct_")} == {"analysts_only"}
+    assert listing["reporting.rpt_town_participation_by_program"][:3] == (
+        "One row per town per program per calendar year", "2015", "2023")
+    assert listing["marts.fct_program_participation_monthly"][1:3] == ("2012-01", "2024-12")
+    assert listing["marts.dim_town"][1:3] == (None, None)
 
 
 def exported(exports: Path, files: dict) -> str | None:
