@@ -57,7 +57,7 @@ def published_file(out: Path) -> Iterator[Path]:
     _fsync(out.parent)
     # The one replaced stays, for a reader that resolved the link just before it moved and opens the file now.
     for old in home.iterdir():
-        if old not in (folder, previous):
+        if old.resolve() not in (folder.resolve(), previous):  # `out` may be relative; `previous` is resolved
             shutil.rmtree(old, ignore_errors=True)
 
 
