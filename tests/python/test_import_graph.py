@@ -3,8 +3,8 @@ TYPE_CHECKING too, since a deferred import only hides a circle): no module impor
 neither does any area.
 
 An area is a subpackage (load, build, ...) or one of the modules at the package's root (config, errors, names,
-registry, folders, cli), each its own area. The command line is the top: it may import every area, and no area
-imports it."""
+registry, folders, cli_parser, cli), each its own area. The command line is the top: it may import every area,
+and no area imports it."""
 
 from __future__ import annotations
 
