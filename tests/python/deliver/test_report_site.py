@@ -51,6 +51,8 @@ SHOWN_CELLS = {
 # The released rpt_ tables the site does not draw, and why.
 NOT_SHOWN = {
     "reporting.rpt_town_participation_by_region": "county and planning-region totals, released for BI tools",
+    "reporting.rpt_assistance_type_participation_by_year": "the statewide yearly trend by assistance type, "
+    "released for BI tools and the semantic layer's statewide_trend; the site's statewide charts are monthly",
 }
 
 
