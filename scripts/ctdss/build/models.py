@@ -30,7 +30,7 @@ MAX_COMMENT = 107  # the text of a comment line: with its `-- `, the SQL's line 
 
 
 # What a dataset of a new kind needs besides its dataset entry: `ctdss inspect` prints this list and the README's
-# "Adding a dataset" repeats it (a test holds them together).
+# "Where to change what" repeats it (a test holds them together).
 NEW_KIND_NEEDS = (
     "its table in `models/staging/socrata/_socrata__sources.yml`, as `ctdss inspect` prints it, with a `coverage`",
     "a seed `seeds/<role>_aliases.csv` (`alias_key,<role>_key`) for a name role no seed maps yet",
@@ -124,9 +124,10 @@ class KindModels:
         comments = []
         if self.kind.geography is Geography.STATEWIDE:
             comments.append("A statewide kind: its rows are at the town key `statewide`.")
-        if "program_code" not in self.bounded_columns():
+        columns = self.bounded_columns()
+        if "program_code" not in columns:
             comments.append("The kind has no program: its program columns are null.")
-        elif self.bounded_columns()["program_as_published"] != "program_as_published":
+        elif columns["program_as_published"] != "program_as_published":
             comments.append("An assistance type is the row's program, as published.")
         return comments
 
@@ -181,9 +182,14 @@ def _leftovers(project: Path, files: dict[Path, str]) -> list[Path]:
     return found
 
 
-def differences(project: Path, registry: Registry | None = None) -> list[Path]:
-    """The generated files whose text on disk is not what the registry gives (missing, stale or left over)."""
-    files = generated(registry or load_registry(project / STAGING / "_socrata__sources.yml"), doc_blocks(project))
+def _generated(project: Path, registry: Registry | None) -> dict[Path, str]:
+    return generated(registry or load_registry(project / STAGING / "_socrata__sources.yml"), doc_blocks(project))
+
+
+def differences(project: Path, registry: Registry | None = None, files: dict[Path, str] | None = None) -> list[Path]:
+    """The generated files whose text on disk is not what the registry gives (missing, stale or left over);
+    `files` is what it gives, when the caller has it already."""
+    files = files if files is not None else _generated(project, registry)
     changed = [path for path, text in files.items()
                if not (project / path).exists() or (project / path).read_text(encoding="utf-8") != text]
     return changed + _leftovers(project, files)
@@ -191,8 +197,8 @@ def differences(project: Path, registry: Registry | None = None) -> list[Path]:
 
 def write(project: Path, registry: Registry | None = None) -> list[Path]:
     """Write every generated file that differs, remove those of kinds no longer registered; return the paths."""
-    files = generated(registry or load_registry(project / STAGING / "_socrata__sources.yml"), doc_blocks(project))
-    changed = differences(project, registry)
+    files = _generated(project, registry)
+    changed = differences(project, registry, files)
     for path in changed:
         if path in files:
             (project / path).write_text(files[path], encoding="utf-8")

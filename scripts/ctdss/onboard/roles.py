@@ -115,9 +115,10 @@ def _roles_for(column: Column) -> tuple[list[str], str]:
     """The roles a column could hold, and why it holds none or several."""
     if not FIELD_NAME.match(column.field):
         return [], "not a Socrata field name (a system or computed column)"
-    if _words(column) & FISCAL:
+    words = _words(column)
+    if words & FISCAL:
         return [], "a fiscal period, not the calendar year or month a role holds"
-    by_name = [r for r in RULES if r.words & _words(column)]
+    by_name = [r for r in RULES if r.words & words]
     fitting = [r.role for r in by_name if column.data_type in r.types]
     if len(fitting) > 1:
         return fitting, f"its name fits several roles ({', '.join(fitting)})"

@@ -1,5 +1,5 @@
-"""What a new kind needs is said once: `ctdss inspect` prints the list, and the README's "Adding a dataset" repeats
-it word for word."""
+"""What a new kind needs is said once: `ctdss inspect` prints the list, and the README's "Where to change what"
+repeats it word for word."""
 
 from __future__ import annotations
 
