@@ -16,10 +16,12 @@ from dataclasses import dataclass
 PALETTE = ("#0072B2", "#C07400", "#009E73", "#C46C9E", "#3A8FC8", "#D55E00", "#000000", "#8C7A00")
 DASHES = ("solid", "dash", "dot", "dashdot")
 MASKED_COLOUR = "#595959"
-BREAK_COLOUR = "#D55E00"
-# The town map's sequential scale, light to dark blue (ColorBrewer's Blues, 5 classes), and its masked hatch.
+# A purple no series wears, so a methodology break's marker is never read as a series line.
+BREAK_COLOUR = "#6A3D9A"
+# The town map's sequential scale, light to dark blue (ColorBrewer's Blues, 5 classes), and the fill of a town
+# with no row: a neutral grey, since white would pass for the palest blue. Masked towns are hatched (macros.html).
 MAP_SCALE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-MAP_NO_DATA = "#ffffff"
+MAP_NO_DATA = "#d9d9d9"
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,20 @@ def test_every_line_and_bar_colour_stands_3_to_1_against_the_white_page(report_s
     assert round(_contrast_with_white("#767676"), 1) == 4.5  # WCAG's own example of the 4.5:1 grey
 
 
+def test_a_break_marker_wears_no_series_colour_and_a_town_with_no_row_is_not_the_palest_shade(report_site):
+    series, breaks = set(), set()
+    for page in _pages(report_site.root):
+        for figure in figures(page).values():
+            series |= {t["line"]["color"] for t in figure["data"] if t.get("fill") == "tonexty"}
+            breaks |= {s["line"]["color"] for s in figure.get("layout", {}).get("shapes", [])}
+    assert breaks and not breaks & series
+    index = (report_site.root / "index.html").read_text(encoding="utf-8")
+    palest, no_row = (re.search(pattern, index).group(1) for pattern in (r"\.c0 \{ fill: (#[0-9a-fA-F]{6})",
+                                                                           r"\.none \{ fill: (#[0-9a-fA-F]{6})"))
+    # contrast between the two fills, from their contrasts with white
+    assert _contrast_with_white(no_row) / _contrast_with_white(palest) >= 1.2
+
+
 def test_the_top_towns_chart_says_which_year_it_shows_and_why(report_site):
     first, last = query(report_site.public, "select min(calendar_year), max(calendar_year) from "
                         "reporting.rpt_town_participation_by_program where program_code = 'SNAP'")[0]
