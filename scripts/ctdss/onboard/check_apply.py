@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from ctdss.onboard.aliases import AliasSeed, csv_rows
+from ctdss.onboard.aliases import AliasSeed, MissingAlias, csv_rows
 from ctdss.onboard.check import Check, DatasetCheck, FieldState
 
 ID_LINE = re.compile(r"^(?P<indent>\s*)- id:\s*(?P<q>['\"]?)(?P<id>[a-z0-9]{4}-[a-z0-9]{4})(?P=q)\s*(#.*)?$")
@@ -133,19 +133,17 @@ def _listed(renames: dict[str, tuple[str, str]]) -> str:
 
 def _append_aliases(found: Check, applied: Applied) -> None:
     """Append each seed's nameable rows once, however many datasets publish the spelling."""
-    rows: dict[Path, tuple[AliasSeed, dict[str, object]]] = {}
+    rows: dict[Path, tuple[AliasSeed, dict[str, MissingAlias]]] = {}
     for check in found.datasets:
-        for names in check.names:
+        for names in (n for n in check.names if n.seed is not None):
             for missing in names.missing:
-                if names.seed is None:
-                    continue
                 if missing.guess is None or names.seed.width != 2:
                     applied.left.append(_unnamed(check.dataset.id, names.seed, missing.alias_key, missing.guess))
                     continue
                 rows.setdefault(names.seed.path, (names.seed, {}))[1].setdefault(missing.alias_key, missing)
     for path, (seed, chosen) in rows.items():
         before = path.read_text(encoding="utf-8")
-        added = csv_rows(seed, list(chosen.values()))  # type: ignore[arg-type]
+        added = csv_rows(seed, list(chosen.values()))
         after = before + ("" if before.endswith("\n") or not before else "\n") + "".join(f"{r}\n" for r in added)
         applied.edits.append(Edit(path, before, after))
 
