@@ -289,9 +289,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ctdss.build import models
+    from ctdss.build import generate
 
-    changed = (models.differences if args.check else models.write)(config.PROJECT_ROOT)
+    changed = (generate.differences if args.check else generate.write)(config.PROJECT_ROOT)
     for path in changed:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")
     if args.check and changed:

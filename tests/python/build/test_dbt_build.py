@@ -27,7 +27,7 @@ from support.warehouse_fixtures import (
     run_dbt,
 )
 
-from ctdss.build.models import fact_of
+from ctdss.build.generate import fact_of
 from ctdss.build.runner import project_vars
 from ctdss.registry import load_registry
 

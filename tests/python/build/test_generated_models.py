@@ -12,7 +12,7 @@ import pytest
 import yaml
 from support.warehouse_fixtures import REPO
 
-from ctdss.build import models
+from ctdss.build import generate as models
 from ctdss.errors import UserError
 from ctdss.registry import Dataset, Geography, Kind, Period, load_registry
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from support.warehouse_fixtures import REPO, dbt_env, query
 
-from ctdss.build import models
+from ctdss.build import generate as models
 from ctdss.lineage import check, load_lineage
 from ctdss.lineage.render import tree_text
 from ctdss.onboard.entry import render

@@ -7,7 +7,7 @@ import re
 
 from support.warehouse_fixtures import REPO
 
-from ctdss.build.models import NEW_KIND_NEEDS
+from ctdss.build.generate import NEW_KIND_NEEDS
 from ctdss.onboard.roles import Column, choose_kind, place
 from ctdss.registry import load_registry
 
