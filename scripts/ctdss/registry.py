@@ -223,3 +223,13 @@ def _parse_dataset(path: Path, kind: str, required: tuple[str, ...], entry: dict
         refresh=Refresh(mode=mode, window_months=window if mode is RefreshMode.WINDOW else None),
         coverage=(str(coverage["from"]), str(coverage["to"])) if coverage else None,
     )
+
+# What a dataset of a new kind needs besides its dataset entry: `ctdss inspect` prints this list and the README's
+# "Where to change what" repeats it (a test holds them together).
+NEW_KIND_NEEDS = (
+    "its table in `models/staging/socrata/_socrata__sources.yml`, as `ctdss inspect` prints it, with a `coverage`",
+    "a seed `seeds/<role>_aliases.csv` (`alias_key,<role>_key`) for a name role no seed maps yet",
+    "for a new series, its fact `models/marts/fct_<subject>_participation_<period>.sql` and its contract",
+    "`make generate` and `make sample`: they write its staging and bounded models, its place in the union and "
+    "the checks, and its sample",
+)

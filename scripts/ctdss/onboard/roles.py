@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ctdss.build.generate import NEW_KIND_NEEDS
-from ctdss.registry import FIELD_NAME, ROLES, Registry
+from ctdss.registry import FIELD_NAME, NEW_KIND_NEEDS, ROLES, Registry
 
 NAME_ROLES = ("town", "program", "assistance_type", "medical_benefit_plan", "race", "ethnicity")
 TEXT_TYPES = frozenset({"text"})

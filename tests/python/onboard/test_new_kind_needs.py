@@ -7,9 +7,8 @@ import re
 
 from support.warehouse_fixtures import REPO
 
-from ctdss.build.generate import NEW_KIND_NEEDS
 from ctdss.onboard.roles import Column, choose_kind, place
-from ctdss.registry import load_registry
+from ctdss.registry import NEW_KIND_NEEDS, load_registry
 
 INTRO = "A dataset of a new *kind* needs"
 
