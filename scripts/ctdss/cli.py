@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_loading_parsers(sub)
     _add_onboarding_parsers(sub)
+    _add_build_parsers(sub)
     _add_delivery_parsers(sub)
     spark_cli.add_parsers(sub)
     return parser
@@ -74,7 +75,11 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("id", metavar="ID", help="the dataset's 4x4 id, e.g. g7bd-zbqw")
     inspect.add_argument("--portal", help="the Socrata portal (default: $CTDSS_PORTAL or https://data.ct.gov)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _add_check_parser(sub)
+    _add_portal_parser(sub)
 
+
+def _add_check_parser(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser(
         "check", help="check every registered dataset against the portal before a load",
         description="For each registered dataset: whether the portal serves it (403: private or withdrawn; 404: "
@@ -90,6 +95,8 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
                        help="write the unambiguous field renames into the registry and the alias rows whose target "
                             "a close spelling names into their seeds, and print the diff; never anything ambiguous")
 
+
+def _add_portal_parser(sub: argparse._SubParsersAction) -> None:
     portal = sub.add_parser("portal", help="run a local Socrata portal serving a snapshot, to try onboarding on")
     portal_actions = portal.add_subparsers(dest="portal_command", required=True)
     serve = portal_actions.add_parser(
@@ -102,7 +109,7 @@ def _add_onboarding_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
 
 
-def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
+def _add_build_parsers(sub: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="dbt build: only what changed since the last successful build, else all",
                            description="Run `dbt build` on what changed since the last successful build (code, "
                            "seeds or landed data), or on everything when there is no usable record of one.")
@@ -113,6 +120,8 @@ def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
                               help="write the dbt models and checks every dataset kind shares (the registry's)")
     generate.add_argument("--check", action="store_true", help="write nothing; fail if a generated file is out of date")
 
+
+def _add_delivery_parsers(sub: argparse._SubParsersAction) -> None:
     publish = sub.add_parser("publish", help="publish the analysts' file (marts and reports) and the public release "
                                              "(suppressed reports only), read-only files BI tools open")
     publish.add_argument("--db", type=Path, help="the working DuckDB file")
