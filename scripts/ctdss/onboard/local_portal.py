@@ -7,6 +7,7 @@ the test suite's emulator, without its per-request copies and request log, so it
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -28,6 +29,7 @@ def serve(snapshot: Path | None, port: int = 0) -> int:
     except OSError as exc:
         raise UserError(f"Cannot serve the local portal on port {port} of 127.0.0.1: {exc.strerror}. Another "
                         f"program may be using it; pick another --port, or leave it out for any free one.") from None
+    _stop_on_interrupt_or_terminate()
     try:
         print(f"Serving {len(emulator.datasets)} dataset(s) from {directory} as a Socrata portal; "
               "stop it with Ctrl-C.", file=sys.stderr, flush=True)
@@ -38,6 +40,14 @@ def serve(snapshot: Path | None, port: int = 0) -> int:
     finally:
         emulator.stop()
     return 0
+
+
+def _stop_on_interrupt_or_terminate() -> None:
+    """Ctrl-C and a plain `kill` both stop the portal cleanly. A process started in the background (`&` in a
+    script, or under a CI runner) inherits SIGINT ignored, and Python then installs no handler of its own, so
+    Ctrl-C's signal would be dropped; SIGTERM is what service managers and `kill` send."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _emulator(directory: Path) -> ReadOnlyEmulator:
