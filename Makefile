@@ -45,7 +45,7 @@ load-sample: setup ## Land the bundled synthetic sample in the raw schema
 load: setup ## Land the live datasets from data.ct.gov in the raw schema
 	$(BIN)/ctdss load $(LOAD_ARGS)
 
-models: setup ## Build every dbt model (dbt build: seeds, models, snapshots, tests); keep its state for updates
+models: setup ## Build every dbt model (dbt build: seeds, models, snapshots, data tests); keep its state for updates
 	@mkdir -p $(dir $(CTDSS_DB))
 	$(BIN)/ctdss build --full || { $(BIN)/ctdss unmapped; exit 1; }
 
