@@ -65,25 +65,26 @@ def alias_seeds(roles: tuple[str, ...], seeds_dir: Path | None = None,
     return found
 
 
-def staging_seeds(models_file: Path, model: str) -> dict[str, str]:
-    """role -> the seed file (its name) that `model` maps the role's spellings through, as its `names_are_mapped`
-    tests say (`raw_column: <role>_as_published`, `meta.seed`): a kind's staging model, not the role, decides it
-    (an assistance type is a TOA code in one kind and a program's name in another)."""
+def staging_seeds(models_file: Path) -> dict[str, dict[str, str]]:
+    """model -> role -> the seed file (its name) that the staging model maps the role's spellings through, as its
+    `names_are_mapped` tests say (`raw_column: <role>_as_published`, `meta.seed`): a kind's staging model, not the
+    role, decides it (an assistance type is a TOA code in one kind and a program's name in another)."""
     try:
         doc = yaml.safe_load(models_file.read_text(encoding="utf-8")) or {}
     except OSError:
         return {}
+    return {node.get("name"): _mapped_seeds(node) for node in doc.get("models") or []}
+
+
+def _mapped_seeds(node: dict) -> dict[str, str]:
     found = {}
-    for node in doc.get("models") or []:
-        if node.get("name") != model:
-            continue
-        for column in node.get("columns") or []:
-            for test in column.get("data_tests") or []:
-                spec = test.get(NAME_TEST) if isinstance(test, dict) else None
-                raw = str(((spec or {}).get("arguments") or {}).get("raw_column", ""))
-                seed = (((spec or {}).get("config") or {}).get("meta") or {}).get("seed")
-                if raw.endswith("_as_published") and seed:
-                    found[raw.removesuffix("_as_published")] = Path(seed).name
+    for column in node.get("columns") or []:
+        for test in column.get("data_tests") or []:
+            spec = test.get(NAME_TEST) if isinstance(test, dict) else None
+            raw = str(((spec or {}).get("arguments") or {}).get("raw_column", ""))
+            seed = (((spec or {}).get("config") or {}).get("meta") or {}).get("seed")
+            if raw.endswith("_as_published") and seed:
+                found[raw.removesuffix("_as_published")] = Path(seed).name
     return found
 
 

@@ -134,7 +134,8 @@ def check_registry(source: PortalSource, registry: Registry, ids: list[str] | No
     """Check the registered datasets (or those of `ids`) against the portal behind `source`."""
     datasets = registry.select(ids)
     required = {k.name: k.required_roles for k in registry.kinds}
-    seeds = {k.name: alias_seeds(NAME_ROLES, seeds_dir, staging_seeds(MODELS_FILE, f"stg_socrata__{k.name}"))
+    mapped = staging_seeds(MODELS_FILE)  # the staging models' file, read once for every kind
+    seeds = {k.name: alias_seeds(NAME_ROLES, seeds_dir, mapped.get(f"stg_socrata__{k.name}"))
              for k in registry.kinds}
     checks = [_check_dataset(source, ds, required[ds.kind], registry.path, seeds[ds.kind]) for ds in datasets]
     return Check(source.portal, registry.path, tuple(checks))
