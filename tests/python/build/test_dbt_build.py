@@ -228,16 +228,16 @@ def _revise_latest_month(sample: Path, out: Path, delta: int) -> tuple[str, dict
     return latest[:10], revised, earliest_row
 
 
+def _monthly_counts(db: Path) -> dict[tuple[str, str, str], int]:
+    """(program, plan, month) -> the recipient count of the statewide monthly fact."""
+    return {(program, plan, str(month)): count for program, plan, month, count in query(
+        db, "select program_code, medical_benefit_plan, month_start_date, recipient_count "
+            "from marts.fct_program_participation_monthly")}
+
+
 def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: BuiltWarehouse, tmp_path):
     db = copy_warehouse(built_warehouse, tmp_path)
-    before = dict(
-        ((program, plan, str(month)), count)
-        for program, plan, month, count in query(
-            db,
-            "select program_code, medical_benefit_plan, month_start_date, recipient_count "
-            "from marts.fct_program_participation_monthly",
-        )
-    )
+    before = _monthly_counts(db)
     latest, revised, earliest_row = _revise_latest_month(SAMPLE, tmp_path / "revised", delta=7)
     assert revised and earliest_row
     land_snapshot(tmp_path / "revised", db)
@@ -258,14 +258,7 @@ def test_a_revised_month_is_rebuilt_and_recorded_as_a_revision(built_warehouse: 
         assert month in (latest, earliest_row[2])
         assert new - old == (7 if month == latest else 1000) and old == before[(program, plan, month)]
         assert newer_vintage and new_load
-    after = dict(
-        ((program, plan, str(month)), count)
-        for program, plan, month, count in query(
-            db,
-            "select program_code, medical_benefit_plan, month_start_date, recipient_count "
-            "from marts.fct_program_participation_monthly",
-        )
-    )
+    after = _monthly_counts(db)
     assert after.keys() == before.keys()
     # The earliest month is outside the refresh window, but a snapshot lands every row again, so the fact
     # rebuilds it too: the table equals a rebuild from raw. Exactly its one revised row changed, by 1000.
