@@ -35,9 +35,7 @@ final as (
 
         -- numerics
         calendar_year,
-        case
-            when enrolments_change_lower = enrolments_change_upper then enrolments_change_lower
-        end as enrolments_change,
+        {{ exact_value('enrolments_change_lower', 'enrolments_change_upper') }} as enrolments_change,
         enrolments_change_lower,
         enrolments_change_upper
 

@@ -18,9 +18,7 @@ flagged as (
         assistance_type_as_published,
         recipient_count_lower as lower_bound,
         recipient_count_upper as upper_bound,
-        case
-            when recipient_count_lower = recipient_count_upper then recipient_count_lower
-        end as point_value,
+        {{ exact_value('recipient_count_lower', 'recipient_count_upper') }} as point_value,
         has_methodology_break,
         is_synthetic,
         {{ disclosure_flags('recipient_count_lower', 'recipient_count_upper') }}
